@@ -1,0 +1,39 @@
+"""Flow documents: load a YAML flow with its positions, validate it, lint it."""
+
+from __future__ import annotations
+
+from flows._document import Data, Document, NodePath
+from flows._errors import FlowError, FlowFileError, FlowSyntaxError
+from flows._graph import mermaid
+from flows._lint import LintReport, flow_files, lint_document, lint_paths
+from flows._loader import load_document, parse_document
+from flows._phone import e164_problem
+from flows._problems import Mark, Problem, Severity
+from flows._schemas import flow_schema, load_schema, schema_file
+from flows._templates import BUILTINS, environment, template_fields
+
+__all__ = [
+    "BUILTINS",
+    "Data",
+    "Document",
+    "FlowError",
+    "FlowFileError",
+    "FlowSyntaxError",
+    "LintReport",
+    "Mark",
+    "NodePath",
+    "Problem",
+    "Severity",
+    "e164_problem",
+    "environment",
+    "flow_files",
+    "flow_schema",
+    "lint_document",
+    "lint_paths",
+    "load_document",
+    "load_schema",
+    "mermaid",
+    "parse_document",
+    "schema_file",
+    "template_fields",
+]

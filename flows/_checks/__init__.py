@@ -1,0 +1,34 @@
+"""The lint checks. Each takes a flow and yields the problems it finds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from flows._checks._view import FlowView
+from flows._checks.loops import check_loops
+from flows._checks.references import check_references
+from flows._checks.schema import check_schema
+from flows._checks.structure import check_structure
+from flows._checks.templates import check_templates
+from flows._checks.values import check_values
+from flows._document import Document
+from flows._problems import Problem
+
+Check = Callable[[FlowView], Iterable[Problem]]
+
+SEMANTIC_CHECKS: tuple[Check, ...] = (
+    check_structure,
+    check_references,
+    check_templates,
+    check_values,
+    check_loops,
+)
+
+
+def run_checks(document: Document) -> Iterator[Problem]:
+    yield from check_schema(document)
+    if not isinstance(document.data, dict):
+        return  # the schema check said what the top level should be
+    view = FlowView(document)
+    for check in SEMANTIC_CHECKS:
+        yield from check(view)

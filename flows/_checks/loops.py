@@ -1,0 +1,46 @@
+"""Loops that never wait for the caller: on a live call they would spin forever."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flows._checks._view import FlowView, as_str
+from flows._problems import Problem, Severity
+
+BUSY_LOOP = "busy-loop"
+
+
+def check_loops(flow: FlowView) -> Iterator[Problem]:
+    # Only a step that does not wait can be part of a busy loop, and such a step has
+    # at most one way on: its 'next'. So each busy loop is a cycle of 'next' links.
+    following = {
+        step.id: target
+        for step in flow.steps
+        if not step.waits and (target := as_str(step.body.get("next"))) is not None
+    }
+    order = {step_id: index for index, step_id in enumerate(flow.step_ids)}
+    reported: set[str] = set()
+    for origin in flow.step_ids:
+        chain: list[str] = []
+        current: str | None = origin
+        while current is not None and current in following and current not in chain:
+            chain.append(current)
+            current = following[current]
+        if current is None or current not in chain:
+            continue
+        cycle = chain[chain.index(current) :]
+        if reported.intersection(cycle):
+            continue
+        reported.update(cycle)
+        first = min(cycle, key=order.__getitem__)
+        turn = cycle.index(first)
+        ordered = cycle[turn:] + cycle[:turn]
+        shown = " -> ".join([*ordered, ordered[0]])
+        yield Problem(
+            flow.document.file,
+            flow.document.mark(("steps", first, "next")),
+            Severity.ERROR,
+            BUSY_LOOP,
+            f"steps {shown} loop without waiting for the caller; a live call would spin here "
+            "forever: add a gather or consult, or end the loop with hangup",
+        )

@@ -1,0 +1,60 @@
+"""How a step's parts fit together, and what a notify flow may contain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flows._checks._view import FlowView
+from flows._document import NodePath
+from flows._problems import Problem, Severity
+
+ON_WITHOUT_GATHER = "on-without-gather"
+ONE_WAITING_PART = "one-waiting-part"
+NEXT_AND_HANGUP = "next-and-hangup"
+MODE_DTMF_SEQUENCE = "mode-dtmf-sequence"
+MODE_NOTIFY_STEP = "mode-notify-step"
+
+_EXCLUSIVE_PARTS = ("gather", "consult", "transfer")
+
+
+def check_structure(flow: FlowView) -> Iterator[Problem]:
+    document = flow.document
+
+    def error(path: NodePath, rule: str, message: str) -> Problem:
+        return Problem(document.file, document.key_mark(path), Severity.ERROR, rule, message)
+
+    if flow.mode == "notify" and "dtmf_sequence" in flow.top:
+        yield error(
+            ("dtmf_sequence",),
+            MODE_DTMF_SEQUENCE,
+            "dtmf_sequence is only sent in a conversation; add 'mode: conversation' or remove it",
+        )
+    for step in flow.steps:
+        parts = [part for part in _EXCLUSIVE_PARTS if part in step.body]
+        if flow.mode == "notify":
+            for part in parts:
+                yield error(
+                    step.at(part),
+                    MODE_NOTIFY_STEP,
+                    f"step '{step.id}' has '{part}', but a notify flow only speaks and hangs up; "
+                    "add 'mode: conversation'",
+                )
+        if len(parts) > 1:
+            yield error(
+                step.at(parts[1]),
+                ONE_WAITING_PART,
+                f"step '{step.id}' has both '{parts[0]}' and '{parts[1]}'; a step does one of "
+                "gather, consult or transfer: split it into two steps",
+            )
+        if "on" in step.body and "gather" not in step.body:
+            yield error(
+                step.at("on"),
+                ON_WITHOUT_GATHER,
+                f"step '{step.id}' has 'on' but no 'gather'; 'on' routes the caller's answer to a gather",
+            )
+        if "next" in step.body and step.body.get("hangup") is True:
+            yield error(
+                step.at("hangup"),
+                NEXT_AND_HANGUP,
+                f"step '{step.id}' has both 'next' and 'hangup: true'; keep one",
+            )

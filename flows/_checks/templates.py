@@ -1,0 +1,111 @@
+"""Templates: they parse, and every name they use is defined."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+
+from flows._checks._view import FlowView
+from flows._document import Document, NodePath
+from flows._problems import Mark, Problem, Severity
+from flows._suggest import did_you_mean
+from flows._templates import BUILTINS, environment, template_fields
+
+TEMPLATE_SYNTAX = "template-syntax"
+UNDEFINED_NAME = "undefined-name"
+RESERVED_NAME = "reserved-name"
+
+
+def check_templates(flow: FlowView) -> Iterator[Problem]:
+    document = flow.document
+    yield from _reserved_names(flow)
+    defined = set(flow.inputs) | _set_names(flow) | set(BUILTINS) | set(environment().globals)
+    for path, text in template_fields(document.data):
+        try:
+            tree = environment().parse(text)
+            environment().compile(tree)
+        except TemplateSyntaxError as error:
+            yield Problem(
+                document.file,
+                _locate(document, path, error.lineno),
+                Severity.ERROR,
+                TEMPLATE_SYNTAX,
+                f"template error: {error.message or 'invalid template'}",
+            )
+            continue
+        for name in sorted(meta.find_undeclared_variables(tree) - defined):
+            yield Problem(
+                document.file,
+                _locate(document, path, _first_line_of(tree, name), name),
+                Severity.ERROR,
+                UNDEFINED_NAME,
+                f"'{name}' is not defined{did_you_mean(name, defined)} "
+                "(templates see the inputs, set variables, call, last and consult)",
+            )
+        for getattr_node in tree.find_all(nodes.Getattr):
+            owner = getattr_node.node
+            if not isinstance(owner, nodes.Name) or owner.name not in BUILTINS:
+                continue
+            if getattr_node.attr in BUILTINS[owner.name]:
+                continue
+            allowed = BUILTINS[owner.name]
+            yield Problem(
+                document.file,
+                _locate(document, path, getattr_node.lineno, getattr_node.attr),
+                Severity.ERROR,
+                UNDEFINED_NAME,
+                f"'{owner.name}' has no attribute '{getattr_node.attr}'"
+                f"{did_you_mean(getattr_node.attr, allowed)} (it has {', '.join(allowed)})",
+            )
+
+
+def _set_names(flow: FlowView) -> set[str]:
+    names: set[str] = set()
+    for step in flow.steps:
+        assignments = step.body.get("set")
+        if isinstance(assignments, dict):
+            names.update(assignments)
+    return names
+
+
+def _reserved_names(flow: FlowView) -> Iterator[Problem]:
+    document = flow.document
+    defined: list[tuple[NodePath, str]] = [(("inputs", name), name) for name in flow.inputs]
+    for step in flow.steps:
+        assignments = step.body.get("set")
+        if isinstance(assignments, dict):
+            defined.extend((step.at("set", name), name) for name in assignments)
+    for path, name in defined:
+        if name in BUILTINS:
+            yield Problem(
+                document.file,
+                document.key_mark(path),
+                Severity.ERROR,
+                RESERVED_NAME,
+                f"'{name}' is a built-in name of templates and cannot be an input or set variable",
+            )
+
+
+def _first_line_of(tree: nodes.Template, name: str) -> int:
+    lines = [node.lineno for node in tree.find_all(nodes.Name) if node.name == name]
+    return min(lines, default=1)
+
+
+def _locate(document: Document, path: NodePath, lineno: int, word: str | None = None) -> Mark:
+    """The file position of line ``lineno`` of the template at ``path`` (and of ``word`` on it)."""
+    base = document.mark(path)
+    # A block scalar's text starts on the line below its '|' or '>' indicator.
+    line = base.line + lineno if path in document.block_scalars else base.line + lineno - 1
+    if not 0 < line <= len(document.source_lines):
+        return base
+    text = document.source_lines[line - 1]
+    start = base.column - 1 if line == base.line else 0
+    if word is not None:
+        found = re.compile(rf"\b{re.escape(word)}\b").search(text, start)
+        if found is not None:
+            return Mark(line, found.start() + 1)
+    if line == base.line:
+        return base
+    return Mark(line, len(text) - len(text.lstrip()) + 1)

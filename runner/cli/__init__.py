@@ -1,0 +1,64 @@
+"""The ``callflow`` command line: a thin shell over the packages, with an exit-code contract.
+
+``main(argv)`` returns the exit status instead of exiting, so tests run it in-process:
+0 success, 1 the job found a failure (lint errors, say), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from runner.cli import graph, lint, schema
+from runner.cli._base import ArgumentParser, CommandError, ParserExit
+
+__all__ = ["main"]
+
+_COMMANDS = (lint, graph, schema)
+
+
+def _version() -> str:
+    try:
+        return version("callflow")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="callflow",
+        description="Phone calls described as YAML: check, simulate and run them.",
+        epilog="Run 'callflow COMMAND --help' for what each command does.",
+    )
+    parser.add_argument("--version", action="version", version=f"callflow {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in _COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except ParserExit as stop:
+        return stop.status
+    except CommandError as error:
+        print(f"callflow: error: {error}", file=sys.stderr)
+        return error.exit_code
+    try:
+        status: int = args.handler(args)
+    except CommandError as error:
+        print(f"callflow {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    return status
+
+
+def run() -> None:
+    """The console script's entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,68 @@
+"""``callflow lint``: check flow files and point at every mistake."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from flows import lint_paths
+
+HELP = "check flow files: one line per mistake, with file, line and column"
+DESCRIPTION = """\
+Check flow files against the flow format: the schema, step references, mode rules,
+templates, phone numbers and DTMF strings, and loops that never wait for the caller.
+Folders are searched for *.yaml and *.yml files (flow tests, *.test.yaml, are skipped).
+
+Each problem is printed as FILE:LINE:COLUMN: error|warning: MESSAGE [RULE].
+
+exit status: 0 no errors (warnings allowed unless --strict), 1 errors found,
+2 a file could not be read or is not YAML, or the arguments are wrong."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "lint", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="flow files or folders")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = lint_paths(args.paths)
+    code = report.exit_code(strict=args.strict)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "files": report.files,
+                    "errors": report.errors,
+                    "warnings": report.warnings,
+                    "failures": report.failures,
+                    "problems": [problem.as_json() for problem in report.problems],
+                },
+                indent=2,
+            )
+        )
+        return code
+    for failure in report.failures:
+        print(f"callflow lint: error: {failure}", file=sys.stderr)
+    for problem in report.problems:
+        print(problem.format())
+    print(_summary(len(report.files), report.errors, report.warnings))
+    return code
+
+
+def _summary(files: int, errors: int, warnings: int) -> str:
+    checked = f"checked {files} file{'s' if files != 1 else ''}"
+    if not errors and not warnings:
+        return f"{checked}: no problems"
+    counts = []
+    if errors:
+        counts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return f"{checked}: {', '.join(counts)}"
