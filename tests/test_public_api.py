@@ -1,0 +1,35 @@
+"""Each package's ``__all__`` is its chosen public API, and it is complete."""
+
+from __future__ import annotations
+
+import ast
+import types
+from pathlib import Path
+
+import pytest
+
+import flows
+import runner
+
+
+@pytest.mark.parametrize("package", [flows, runner], ids=lambda package: package.__name__)
+def test_all_lists_exactly_the_public_names(package: types.ModuleType) -> None:
+    public = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+    }
+    assert set(package.__all__) == public
+    assert sorted(package.__all__) == package.__all__
+
+
+def test_flows_never_imports_runner() -> None:
+    imported: list[str] = []
+    for source in Path(flows.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.append(node.module)
+    assert imported, "the scan found no imports at all"
+    assert [name for name in imported if name.split(".")[0] == "runner"] == []
