@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
-from flows._checks._view import FlowView
+from flows._checks._view import FlowView, StepView
 from flows._document import Document, NodePath
 from flows._problems import Mark, Problem, Severity
 from flows._suggest import did_you_mean
@@ -21,8 +21,11 @@ RESERVED_NAME = "reserved-name"
 def check_templates(flow: FlowView) -> Iterator[Problem]:
     document = flow.document
     yield from _reserved_names(flow)
-    defined = set(flow.inputs) | _set_names(flow) | set(BUILTINS) | set(environment().globals)
+    always = set(flow.inputs) | set(BUILTINS) | set(environment().globals)
+    set_anywhere = _set_names(flow)
+    assigned = _assigned_on_entry(flow)
     for path, text in template_fields(document.data):
+        defined = always | _assigned_at(flow, assigned, path)
         try:
             tree = environment().parse(text)
             environment().compile(tree)
@@ -36,13 +39,19 @@ def check_templates(flow: FlowView) -> Iterator[Problem]:
             )
             continue
         for name in sorted(meta.find_undeclared_variables(tree) - defined):
+            if name in set_anywhere:
+                why = f"'{name}' is not set on every way to here; set it in an earlier step"
+            else:
+                why = (
+                    f"'{name}' is not defined{did_you_mean(name, defined | set_anywhere)} "
+                    "(templates see the inputs, set variables, call, last and consult)"
+                )
             yield Problem(
                 document.file,
                 _locate(document, path, _first_line_of(tree, name), name),
                 Severity.ERROR,
                 UNDEFINED_NAME,
-                f"'{name}' is not defined{did_you_mean(name, defined)} "
-                "(templates see the inputs, set variables, call, last and consult)",
+                why,
             )
         for getattr_node in tree.find_all(nodes.Getattr):
             owner = getattr_node.node
@@ -68,6 +77,59 @@ def _set_names(flow: FlowView) -> set[str]:
         if isinstance(assignments, dict):
             names.update(assignments)
     return names
+
+
+def _step_set_names(step: StepView) -> list[str]:
+    assignments = step.body.get("set")
+    return list(assignments) if isinstance(assignments, dict) else []
+
+
+def _assigned_on_entry(flow: FlowView) -> dict[str, set[str]]:
+    """The set variables sure to be assigned when each step is entered.
+
+    A variable counts only when every way from the start step to here assigns it, so a
+    name set on one branch cannot be a blank at call time on another. Steps never
+    reached keep every name, so they add no noise to the unreachable-step warning.
+    """
+    every_name = _set_names(flow)
+    steps = {step.id: step for step in flow.steps}
+    on_entry = {step_id: set(every_name) for step_id in steps}
+    if flow.start_id not in steps:
+        return on_entry
+    on_entry[flow.start_id] = set()
+    changed = True
+    while changed:
+        changed = False
+        incoming: dict[str, list[set[str]]] = {step_id: [] for step_id in steps}
+        for step in steps.values():
+            on_exit = on_entry[step.id] | set(_step_set_names(step))
+            for _, target in step.targets():
+                if target in incoming:
+                    incoming[target].append(on_exit)
+        for step_id, sources in incoming.items():
+            if step_id == flow.start_id or not sources:
+                continue
+            narrowed = set.intersection(*sources)
+            if narrowed != on_entry[step_id]:
+                on_entry[step_id] = narrowed
+                changed = True
+    return on_entry
+
+
+def _assigned_at(flow: FlowView, on_entry: dict[str, set[str]], path: NodePath) -> set[str]:
+    """The set variables a template at ``path`` can rely on."""
+    if len(path) < 3 or path[0] != "steps" or not isinstance(path[1], str):
+        return set()  # top-level texts are rendered before any step runs
+    step_id = path[1]
+    names = set(on_entry.get(step_id, ()))
+    step = next((step for step in flow.steps if step.id == step_id), None)
+    if step is None:
+        return names
+    own = _step_set_names(step)
+    if path[2] == "set" and len(path) > 3 and path[3] in own:
+        # 'set' assigns in the order written: a value sees the names before it.
+        return names | set(own[: own.index(str(path[3]))])
+    return names | set(own)
 
 
 def _reserved_names(flow: FlowView) -> Iterator[Problem]:

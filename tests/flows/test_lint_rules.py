@@ -219,6 +219,39 @@ steps:
         'version: 1\nname: attribute\ngreeting: "From {{ call.caller }}"\n',
     ),
     Case(
+        "undefined-name",
+        "13:20",
+        1,
+        "'plan' is not set on every way to here; set it in an earlier step",
+        CONVERSATION_HEAD
+        + """\
+steps:
+  ask:
+    say: Press 1 for gold.
+    gather: {digits: 1}
+    on: {"1": gold, "2": done}
+  gold:
+    set: {plan: gold}
+    next: done
+  done:
+    say: "Plan: {{ plan }}."
+""",
+    ),
+    Case(
+        "undefined-name",
+        "7:18",
+        1,
+        "'late' is not set on every way to here",
+        CONVERSATION_HEAD + "steps:\n  a:\n    set:\n      early: \"{{ late }}\"\n      late: x\n",
+    ),
+    Case(
+        "undefined-name",
+        "4:18",
+        1,
+        "'who' is not set on every way to here",
+        CONVERSATION_HEAD + "greeting: \"Hi {{ who }}\"\nsteps:\n  a:\n    set: {who: you}\n",
+    ),
+    Case(
         "reserved-name",
         "4:3",
         1,
