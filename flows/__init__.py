@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flows._checks.schema import check_schema
+from flows._compile import Flow, compile_document, load_flow
 from flows._document import Data, Document, NodePath
-from flows._errors import FlowError, FlowFileError, FlowSyntaxError
+from flows._errors import FlowError, FlowFileError, FlowInvalidError, FlowSyntaxError
 from flows._graph import mermaid
 from flows._lint import LintReport, flow_files, lint_document, lint_paths
 from flows._loader import load_document, parse_document
@@ -16,14 +18,18 @@ __all__ = [
     "BUILTINS",
     "Data",
     "Document",
+    "Flow",
     "FlowError",
     "FlowFileError",
+    "FlowInvalidError",
     "FlowSyntaxError",
     "LintReport",
     "Mark",
     "NodePath",
     "Problem",
     "Severity",
+    "check_schema",
+    "compile_document",
     "e164_problem",
     "environment",
     "flow_files",
@@ -31,6 +37,7 @@ __all__ = [
     "lint_document",
     "lint_paths",
     "load_document",
+    "load_flow",
     "load_schema",
     "mermaid",
     "parse_document",

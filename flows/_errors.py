@@ -2,15 +2,16 @@
 
     FlowError                 the root: anything this package raises on purpose
     ├── FlowFileError         a file could not be read (missing, a folder, not UTF-8)
-    └── FlowSyntaxError       a file is not YAML; carries the file, line and column
+    ├── FlowSyntaxError       a file is not YAML; carries the file, line and column
+    └── FlowInvalidError      a flow with lint errors was to be compiled; carries them
 
-A document that is YAML but not a valid flow raises nothing: linting reports its
-problems as data (see ``Problem``).
+Linting a document that is YAML but not a valid flow raises nothing: it reports the
+problems as data (see ``Problem``). Only compiling such a document raises.
 """
 
 from __future__ import annotations
 
-from flows._problems import Mark
+from flows._problems import Mark, Problem
 
 
 class FlowError(Exception):
@@ -30,3 +31,12 @@ class FlowSyntaxError(FlowError):
         self.file = file
         self.mark = mark
         self.reason = reason
+
+
+class FlowInvalidError(FlowError):
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        count = len(problems)
+        errors = f"{count} lint error{'s' if count != 1 else ''}"
+        super().__init__(f"{file} has {errors}; run 'callflow lint {file}'")
+        self.file = file
+        self.problems = problems

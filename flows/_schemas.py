@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+FLOW_SCHEMA = "flow.schema.json"
 
 
 def schema_file(name: str) -> Path:
@@ -30,4 +31,4 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def flow_schema() -> dict[str, Any]:
-    return load_schema("flow.schema.json")
+    return load_schema(FLOW_SCHEMA)

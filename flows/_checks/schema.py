@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 from flows._checks._words import describe, where
 from flows._document import Document, NodePath
 from flows._problems import Mark, Problem, Severity
-from flows._schemas import flow_schema
+from flows._schemas import FLOW_SCHEMA, load_schema
 from flows._suggest import did_you_mean
 
 UNKNOWN_KEY = "unknown-key"
@@ -30,7 +30,7 @@ _TYPE_WORDS = {
     "null": "nothing",
 }
 
-# What each pattern of flow.schema.json means, in words an author understands.
+# What each pattern of the schemas means, in words an author understands.
 _PATTERN_WORDS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "lower-case words and digits joined by '-', such as 'order-update'",
     "^[A-Za-z_][A-Za-z0-9_]*$": "a variable name (a letter or '_', then letters, digits or '_')",
@@ -41,14 +41,15 @@ _PATTERN_WORDS = {
 
 
 @functools.cache
-def _validator() -> Draft202012Validator:
-    schema = flow_schema()
+def _validator(schema_name: str) -> Draft202012Validator:
+    schema = load_schema(schema_name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
-def check_schema(document: Document) -> Iterator[Problem]:
-    for error in _validator().iter_errors(document.data):
+def check_schema(document: Document, schema_name: str = FLOW_SCHEMA) -> Iterator[Problem]:
+    """Problems of ``document`` against one of the ``schema/`` files (the flow schema by default)."""
+    for error in _validator(schema_name).iter_errors(document.data):
         yield from _problems_for(document, error)
 
 

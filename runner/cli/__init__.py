@@ -10,12 +10,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from runner.cli import graph, lint, schema
+from runner.cli import graph, lint, schema, simulate, test
 from runner.cli._base import ArgumentParser, CommandError, ParserExit
 
 __all__ = ["main"]
 
-_COMMANDS = (lint, graph, schema)
+_COMMANDS = (lint, graph, schema, simulate, test)
 
 
 def _version() -> str:

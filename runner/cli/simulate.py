@@ -1,0 +1,99 @@
+"""``callflow simulate``: run a whole call offline against a scripted caller."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from runner.cli._base import UsageError
+from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
+from runner.engine import FlowEngine, InputError
+from runner.script import ScriptError, parse_inputs
+from runner.simulate import simulate
+from runner.types import CallRecord, EndReason, Speaker
+
+HELP = "run a call offline with a scripted caller and print what was said"
+DESCRIPTION = """\
+Run a whole call of FLOW offline on the built-in mock provider: no carrier, no
+network. The caller follows the --input values in order:
+
+  1, 42#        presses these keys
+  say:TEXT      says TEXT
+  silence       says nothing until the gather times out
+  hangup        hangs up
+
+When the inputs run out while the flow waits for the caller, the caller hangs up
+(end reason hangup-user). Consult steps get the --agent-reply values in order; when
+they run out, the agent does not answer and the step is done.
+
+exit status: 0 the call ran to an end, 1 the flow failed at run time (end reason
+error), 2 bad arguments or inputs, or a flow that does not lint."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "simulate", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_flow_arguments(parser)
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="X", help="the caller's next action (repeat)"
+    )
+    parser.add_argument(
+        "--agent-reply", action="append", default=[], metavar="TEXT", help="the agent's next reply (repeat)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object: flow, path, said, digits_sent, end_reason"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    flow = load_flow_or_fail(args.flow)
+    variables = bound_inputs(flow, args.var)
+    try:
+        script = parse_inputs(args.input)
+    except ScriptError as error:
+        raise UsageError(str(error)) from None
+    try:
+        record = simulate(FlowEngine(flow), variables, script, args.agent_reply)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    if args.json:
+        print(json.dumps(summary(record), indent=2))
+    else:
+        print(transcript(record), end="")
+    return 1 if record.end_reason is EndReason.ERROR else 0
+
+
+def summary(record: CallRecord) -> dict[str, object]:
+    return {
+        "flow": record.flow,
+        "call_id": record.id,
+        "path": record.path,
+        "said": record.said,
+        "digits_sent": record.digits_sent,
+        "end_reason": record.end_reason.value if record.end_reason else None,
+        "error": record.error,
+    }
+
+
+def transcript(record: CallRecord) -> str:
+    """A readable account of the call: who said what at which step, and how it ended."""
+    if record.to_number is not None:
+        heading = f"{record.flow}: outbound call to {record.to_number}"
+    else:
+        heading = f"{record.flow}: inbound call from {record.from_number}"
+    lines = [f"{heading} (simulated, id {record.id})"]
+    if record.digits_sent:
+        lines.append(f"  digits sent: {', '.join(record.digits_sent)}")
+    for entry in record.transcript:
+        where = f"[{entry.step}] " if entry.step else ""
+        speaker = "caller" if entry.speaker is Speaker.CALLER else entry.speaker.value
+        lines.append(f"  {speaker:<7}{where}{entry.text}")
+    if record.error:
+        lines.append(f"error: {record.error}")
+    reason = record.end_reason.value if record.end_reason else "not ended"
+    seconds = (record.ended_at or record.created_at) - record.created_at
+    path = " > ".join(record.path) if record.path else "no steps"
+    lines.append(f"ended: {reason} after {seconds:.1f} s; path: {path}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,384 @@
+"""The engine: events in, actions out, for every call of one compiled flow.
+
+It knows no transport. A simulator, the webhook server or a media stream feeds it
+events (answered, digits, speech, silence, the agent's reply, the carrier's end) and
+carries out the actions it returns (speak, gather, consult, hang up, ...).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from transitions import Machine
+
+from flows import Data
+from flows._compile import Flow, Step, Text
+from runner.engine import _lifecycle as lifecycle
+from runner.engine._call import Call
+from runner.engine._matching import match_digits, match_speech, takes_answers
+from runner.types import (
+    Action,
+    AgentReply,
+    Answered,
+    AnyEvent,
+    CallEnded,
+    CallRecord,
+    Consult,
+    Digits,
+    Direction,
+    EndReason,
+    Gather,
+    Hangup,
+    InputEventBase,
+    Lifecycle,
+    Pause,
+    Play,
+    Ringing,
+    SendDigits,
+    Speak,
+    Speaker,
+    Speech,
+    Timer,
+    TranscriptEntry,
+    Transfer,
+    Turn,
+)
+
+#: Steps entered while handling one event before the engine calls it a runaway loop.
+#: The linter already refuses loops that never wait; this guards the engine itself.
+MAX_STEPS_PER_EVENT = 1000
+
+
+class TemplateFailure(Exception):
+    """A template failed at call time; the call ends with reason ``error``."""
+
+
+class FlowEngine:
+    """Runs the calls of one flow. Build it once per compiled flow and share it."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        config = flow.machine_config()
+        self._steps = Machine(
+            model=None,
+            states=config["states"],
+            initial=config["initial"],
+            transitions=config["transitions"],
+            auto_transitions=False,
+            model_attribute="step",
+            model_override=True,
+        )
+
+    # -- calls -------------------------------------------------------------------
+
+    def new_call(
+        self,
+        *,
+        call_id: str,
+        variables: Mapping[str, Data],
+        now: float,
+        provider: str = "mock",
+        direction: Direction = Direction.OUTBOUND,
+        from_number: str | None = None,
+        to_number: str | None = None,
+    ) -> Call:
+        """A call in state ``initiated``, its inputs bound to ``variables``."""
+        record = CallRecord(
+            id=call_id,
+            flow=self.flow.name,
+            provider=provider,
+            direction=direction,
+            from_number=from_number,
+            to_number=to_number,
+            created_at=now,
+        )
+        context: dict[str, Any] = dict(variables)
+        context["call"] = {"id": call_id, "from": from_number, "to": to_number, "direction": direction.value}
+        context["last"] = {"digits": "", "speech": ""}
+        context["consult"] = {"spoken": ""}
+        call = Call(record, context)
+        lifecycle.attach(call)
+        self._steps.add_model(call)
+        return call
+
+    def release(self, call: Call) -> None:
+        """Forget a call (ended, or handed to the store); its record stays valid."""
+        lifecycle.detach(call)
+        self._steps.remove_model(call)
+
+    def render(self, text: Text, call: Call) -> str:
+        """Render one of the flow's texts for ``call``; raises TemplateFailure."""
+        return _render(text, call.context, "text")
+
+    # -- events ------------------------------------------------------------------
+
+    def handle(self, call: Call, event: AnyEvent) -> list[Action]:
+        """Apply one event to a call and return what the carrier must do next.
+
+        A second delivery of an event id, an event the call is not waiting for, and
+        any event after the end change nothing and return no actions.
+        """
+        if event.id in call.seen_events or call.ended:
+            return []
+        call.seen_events.add(event.id)
+        actions: list[Action] = []
+        try:
+            self._dispatch(call, event, actions)
+        except TemplateFailure as failure:
+            call.record.error = str(failure)
+            self._end(call, EndReason.ERROR, event.at, actions)
+        return actions
+
+    def _dispatch(self, call: Call, event: AnyEvent, actions: list[Action]) -> None:
+        if isinstance(event, Ringing):
+            if lifecycle.fire(call, "ring"):
+                call.record.ringing_at = event.at
+        elif isinstance(event, Answered):
+            self._answered(call, event, actions)
+        elif isinstance(event, InputEventBase):
+            self._input(call, event, actions)
+        elif isinstance(event, AgentReply):
+            self._agent_reply(call, event, actions)
+        elif isinstance(event, CallEnded):
+            self._end(call, event.reason, event.at, actions, hang_up=False)
+        elif isinstance(event, Timer) and event.kind == "max_duration":
+            self._end(call, EndReason.TIMEOUT, event.at, actions)
+
+    def _answered(self, call: Call, event: Answered, actions: list[Action]) -> None:
+        if not lifecycle.fire(call, "answer"):
+            return
+        call.record.answered_at = event.at
+        if event.machine:
+            self._end(call, EndReason.VOICEMAIL, event.at, actions)
+            return
+        lifecycle.fire(call, "speak")
+        flow = self.flow
+        if flow.dtmf_sequence is not None:
+            self._send_digits(call, _render(flow.dtmf_sequence, call.context, "dtmf_sequence"), actions)
+        if flow.greeting is not None:
+            self._say(call, _render(flow.greeting, call.context, "greeting"), event.at, actions)
+        if flow.start is None:
+            self._end(call, EndReason.COMPLETED, event.at, actions)
+        else:
+            self._run_from(call, flow.start, event.at, actions)
+
+    # -- steps -------------------------------------------------------------------
+
+    def _run_from(self, call: Call, step_id: str | None, now: float, actions: list[Action]) -> None:
+        """Enter ``step_id`` and keep going until a step waits or the call ends."""
+        for _ in range(MAX_STEPS_PER_EVENT):
+            if step_id is None:
+                return
+            step = self.flow.steps[step_id]
+            self._steps.events[f"to:{step_id}"].trigger(call)
+            call.record.path.append(step_id)
+            call.retries_used = 0
+            step_id = self._run_step(call, step, now, actions)
+        call.record.error = f"more than {MAX_STEPS_PER_EVENT} steps without waiting for the caller"
+        self._end(call, EndReason.ERROR, now, actions)
+
+    def _run_step(self, call: Call, step: Step, now: float, actions: list[Action]) -> str | None:
+        """Do a step's parts; the id of the step to enter next, or None to stop here."""
+        for name, value in step.assignments:
+            rendered = (
+                _render(value, call.context, f"step '{step.id}' set.{name}")
+                if isinstance(value, Text)
+                else value
+            )
+            call.context[name] = rendered
+        self._prompt(call, step, now, actions)
+        if step.send_digits is not None:
+            digits = _render(step.send_digits, call.context, f"step '{step.id}' send_digits")
+            self._send_digits(call, digits, actions)
+        if step.gather is not None:
+            self._listen(call, step, now, actions)
+            return None
+        if step.consult is not None:
+            call.consult_turns = 0
+            self._listen(call, step, now, actions)
+            return None
+        if step.transfer is not None:
+            actions.append(Transfer(_render(step.transfer, call.context, f"step '{step.id}' transfer")))
+        return self._after(call, step, now, actions)
+
+    def _after(self, call: Call, step: Step, now: float, actions: list[Action]) -> str | None:
+        """Where a step that is done leads: its next step, or the end of the call."""
+        if step.next is not None:
+            return step.next
+        reason = EndReason.HANGUP_BOT if step.hangup else EndReason.COMPLETED
+        self._end(call, reason, now, actions)
+        return None
+
+    def _prompt(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
+        for text in step.say:
+            self._say(call, _render(text, call.context, f"step '{step.id}' say"), now, actions, step.id)
+        for url in step.play:
+            actions.append(Play(_render(url, call.context, f"step '{step.id}' play")))
+        if step.pause is not None:
+            actions.append(Pause(step.pause))
+
+    def _say(
+        self,
+        call: Call,
+        text: str,
+        now: float,
+        actions: list[Action],
+        step_id: str | None = None,
+        speaker: Speaker = Speaker.BOT,
+    ) -> None:
+        voice = self.flow.voice
+        actions.append(Speak(text, voice.name, voice.language))
+        call.record.transcript.append(TranscriptEntry(speaker, text, now, step_id))
+
+    def _send_digits(self, call: Call, digits: str, actions: list[Action]) -> None:
+        actions.append(SendDigits(digits))
+        call.record.digits_sent.append(digits)
+
+    def _listen(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
+        """Open a turn: a Gather with a fresh token, and the lifecycle to listening."""
+        token = secrets.token_urlsafe(9)
+        call.turn_token = token
+        call.turn = Turn(step.id, now, now)
+        call.record.turns.append(call.turn)
+        gather = step.gather
+        if gather is not None:
+            actions.append(
+                Gather(gather.input, gather.timeout, token, gather.digits, gather.finish_on_key, gather.hints)
+            )
+        else:
+            # A consult turn listens for speech; its timeout is the consult's own.
+            timeout = step.consult.timeout if step.consult is not None else 5.0
+            actions.append(Gather(("speech",), timeout, token, finish_on_key=""))
+        lifecycle.fire(call, "listen")
+
+    # -- the caller's answers ------------------------------------------------------
+
+    def _input(self, call: Call, event: InputEventBase, actions: list[Action]) -> None:
+        turn = call.turn
+        if turn is None or call.lifecycle != Lifecycle.LISTENING or call.awaiting_agent:
+            return
+        if event.token is not None and event.token != call.turn_token:
+            return  # an answer to a turn that is over
+        step = self.flow.steps[turn.step]
+        kind, text = _answer_of(event, step)
+        turn.input_at = event.at
+        turn.input = kind
+        if event.listen_started_at is not None:
+            turn.listen_started_at = event.listen_started_at
+        call.turn = None
+        call.turn_token = None
+        lifecycle.fire(call, "speak")
+        if text:
+            call.record.transcript.append(TranscriptEntry(Speaker.CALLER, text, event.at, step.id))
+        if step.consult is not None:
+            self._consult_input(call, step, text if kind == "speech" else "", event.at, actions)
+            return
+        if kind == "no_input":
+            self._failed(call, step, "no_input", event.at, actions)
+            return
+        last = call.context["last"]
+        if isinstance(event, Digits):
+            last["digits"] = event.digits
+        elif isinstance(event, Speech):
+            last["speech"] = event.text
+        if not takes_answers(step):
+            self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
+            return
+        assert step.gather is not None
+        if isinstance(event, Digits):
+            route = match_digits(step, event.digits, step.gather.finish_on_key)
+        else:
+            route = match_speech(step, text)
+        if route is None:
+            self._failed(call, step, "no_match", event.at, actions)
+        else:
+            self._run_from(call, route.target, event.at, actions)
+
+    def _failed(self, call: Call, step: Step, failure: str, now: float, actions: list[Action]) -> None:
+        """A try that brought no usable answer: re-prompt, or take the failure route."""
+        assert step.gather is not None
+        if call.retries_used < step.gather.retries:
+            call.retries_used += 1
+            self._prompt(call, step, now, actions)
+            self._listen(call, step, now, actions)
+            return
+        route = step.route(failure)
+        if route is None:
+            self._end(call, EndReason.HANGUP_BOT, now, actions)
+        else:
+            self._run_from(call, route.target, now, actions)
+
+    # -- consult -------------------------------------------------------------------
+
+    def _consult_input(self, call: Call, step: Step, heard: str, now: float, actions: list[Action]) -> None:
+        consult = step.consult
+        assert consult is not None
+        if not heard:
+            call.consult_turns += 1
+            self._next_consult_turn(call, step, now, actions)
+            return
+        call.awaiting_agent = True
+        lifecycle.fire(call, "listen")
+        prompt = _render(consult.prompt, call.context, f"step '{step.id}' consult.prompt")
+        actions.append(Consult(prompt, heard, consult.timeout))
+
+    def _agent_reply(self, call: Call, event: AgentReply, actions: list[Action]) -> None:
+        if not call.awaiting_agent or call.step is None:
+            return
+        call.awaiting_agent = False
+        lifecycle.fire(call, "speak")
+        step = self.flow.steps[call.step]
+        if event.text is None:
+            self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
+            return
+        call.context["consult"] = {"spoken": event.text}
+        self._say(call, event.text, event.at, actions, step.id, Speaker.AGENT)
+        call.consult_turns += 1
+        self._next_consult_turn(call, step, event.at, actions)
+
+    def _next_consult_turn(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
+        assert step.consult is not None
+        if call.consult_turns < step.consult.max_turns:
+            self._listen(call, step, now, actions)
+        else:
+            self._run_from(call, self._after(call, step, now, actions), now, actions)
+
+    # -- the end -------------------------------------------------------------------
+
+    def _end(
+        self, call: Call, reason: EndReason, now: float, actions: list[Action], *, hang_up: bool = True
+    ) -> None:
+        if call.ended:
+            return
+        lifecycle.fire(call, lifecycle.end_trigger(reason))
+        self._steps.events["end"].trigger(call)
+        call.record.end_reason = reason
+        call.record.ended_at = now
+        call.turn = None
+        call.turn_token = None
+        call.awaiting_agent = False
+        if hang_up:
+            actions.append(Hangup(reason))
+
+
+def _answer_of(event: InputEventBase, step: Step) -> tuple[str, str]:
+    """(kind, transcript text) of an answer; an empty answer counts as no input."""
+    if isinstance(event, Digits):
+        finish = step.gather.finish_on_key if step.gather is not None else ""
+        pressed = event.digits[:-1] if finish and event.digits.endswith(finish) else event.digits
+        return ("dtmf", event.digits) if pressed else ("no_input", "")
+    if isinstance(event, Speech) and event.text.strip():
+        return "speech", event.text.strip()
+    return "no_input", ""
+
+
+def _render(text: Text, context: Mapping[str, Any], where: str) -> str:
+    try:
+        return text.render(context)
+    except Exception as error:
+        # Template expressions are the author's code: they can raise any Python error
+        # (an undefined name, a sandbox refusal, a division by zero). Each one ends
+        # this call, never the process.
+        raise TemplateFailure(f"template error in {where}: {error}") from None

@@ -1,0 +1,71 @@
+"""The call lifecycle as one ``transitions`` machine shared by every call.
+
+    initiated -> ringing -> answered -> speaking <-> listening
+        any state that is not final -> one of the end reasons (final)
+
+It only moves forward: there is no trigger back to an earlier state, and an end
+reason has no way out. Calls are models of this one machine, never machines of their
+own; a call's lifecycle state is its ``lifecycle`` attribute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transitions import Machine, MachineError
+
+from runner.types import EndReason, Lifecycle
+
+_NOT_FINAL = [state.value for state in Lifecycle]
+
+_MACHINE = Machine(
+    model=None,
+    states=[*_NOT_FINAL, *(reason.value for reason in EndReason)],
+    initial=Lifecycle.INITIATED.value,
+    transitions=[
+        {"trigger": "ring", "source": Lifecycle.INITIATED.value, "dest": Lifecycle.RINGING.value},
+        {
+            "trigger": "answer",
+            "source": [Lifecycle.INITIATED.value, Lifecycle.RINGING.value],
+            "dest": Lifecycle.ANSWERED.value,
+        },
+        {
+            "trigger": "speak",
+            "source": [Lifecycle.ANSWERED.value, Lifecycle.LISTENING.value],
+            "dest": Lifecycle.SPEAKING.value,
+        },
+        {"trigger": "listen", "source": Lifecycle.SPEAKING.value, "dest": Lifecycle.LISTENING.value},
+        *(
+            {"trigger": f"end:{reason.value}", "source": _NOT_FINAL, "dest": reason.value}
+            for reason in EndReason
+        ),
+    ],
+    auto_transitions=False,
+    model_attribute="lifecycle",
+    # Bind nothing to the models: calls fire events through the machine, and a call
+    # object stays small however many triggers there are.
+    model_override=True,
+)
+
+
+def attach(call: Any, state: str = Lifecycle.INITIATED.value) -> None:
+    _MACHINE.add_model(call, initial=state)
+
+
+def detach(call: Any) -> None:
+    _MACHINE.remove_model(call)
+
+
+def fire(call: Any, trigger: str) -> bool:
+    """Move ``call`` by ``trigger``; False (and no change) where the move is not allowed."""
+    event = _MACHINE.events[trigger]
+    if not event.transitions.get(call.lifecycle):
+        return False
+    try:
+        return bool(event.trigger(call))
+    except MachineError:
+        return False
+
+
+def end_trigger(reason: EndReason) -> str:
+    return f"end:{reason.value}"

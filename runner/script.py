@@ -1,0 +1,65 @@
+"""The caller's side of a scripted call: the ``--input`` language.
+
+    1, 42#        the caller presses these keys
+    say:TEXT      the caller says TEXT
+    silence       the caller says and presses nothing until the gather times out
+    hangup        the caller hangs up
+
+The simulator and the mock carrier play a callee from such a script; flow tests
+write their inputs in it too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TypeAlias
+
+_KEYS = re.compile(r"[0-9*#]+")
+
+
+@dataclass(frozen=True)
+class Press:
+    digits: str
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    pass
+
+
+@dataclass(frozen=True)
+class HangUp:
+    pass
+
+
+CallerAction: TypeAlias = Press | Say | Silence | HangUp
+
+
+class ScriptError(ValueError):
+    """An input that is not in the --input language."""
+
+
+def parse_input(text: str) -> CallerAction:
+    stripped = text.strip()
+    if stripped.startswith("say:"):
+        spoken = stripped[len("say:") :].strip()
+        if not spoken:
+            raise ScriptError("'say:' needs the words the caller says, as in say:confirm")
+        return Say(spoken)
+    if stripped == "silence":
+        return Silence()
+    if stripped == "hangup":
+        return HangUp()
+    if _KEYS.fullmatch(stripped):
+        return Press(stripped)
+    raise ScriptError(f"expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found '{text}'")
+
+
+def parse_inputs(texts: list[str]) -> list[CallerAction]:
+    return [parse_input(text) for text in texts]

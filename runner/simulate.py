@@ -1,0 +1,192 @@
+"""Run a whole call offline: the engine on one side, a scripted callee on the other.
+
+Time is simulated, so a call of minutes runs in microseconds and its timings are the
+same on every run: speech takes ``SPEECH_CHARS_PER_SECOND``, the caller answers
+``CALLER_REACTION_SECONDS`` after a prompt ends, silence lasts the gather's timeout.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+
+from flows import Data, e164_problem
+from runner.engine import Call, FlowEngine, InputError
+from runner.script import CallerAction, HangUp, Press, Say, Silence
+from runner.types import (
+    Action,
+    AgentReply,
+    Answered,
+    AnyEvent,
+    CallEnded,
+    CallRecord,
+    Consult,
+    Digits,
+    Direction,
+    EndReason,
+    Gather,
+    NoInput,
+    Pause,
+    Play,
+    Ringing,
+    SendDigits,
+    Speak,
+    Speech,
+    Timer,
+)
+
+SPEECH_CHARS_PER_SECOND = 15.0
+CALLER_REACTION_SECONDS = 1.0
+AGENT_REPLY_SECONDS = 0.5
+RING_SECONDS = 2.0
+AUDIO_SECONDS = 3.0
+#: A simulated inbound call comes from this number (a fictional one).
+SIMULATED_CALLER = "+14155550123"
+
+
+def new_call_id() -> str:
+    return f"sim-{uuid.uuid4().hex[:12]}"
+
+
+def _duration(action: Action) -> float:
+    if isinstance(action, Speak):
+        return len(action.text) / SPEECH_CHARS_PER_SECOND
+    if isinstance(action, Pause):
+        return float(action.seconds)
+    if isinstance(action, Play):
+        return AUDIO_SECONDS
+    if isinstance(action, SendDigits):
+        waits = sum(1 for char in action.digits if char in "wW")
+        return 0.5 * waits + 0.1 * (len(action.digits) - waits)
+    return 0.0
+
+
+class _Simulation:
+    def __init__(
+        self,
+        engine: FlowEngine,
+        call: Call,
+        script: Iterable[CallerAction],
+        agent_replies: Iterable[str],
+        clock: float,
+    ) -> None:
+        self.engine = engine
+        self.call = call
+        self.script = deque(script)
+        self.replies = deque(agent_replies)
+        self.clock = clock
+        self.ids = itertools.count(1)
+        max_duration = engine.flow.max_duration
+        self.deadline = None if max_duration is None else clock + RING_SECONDS + max_duration
+
+    def send(self, event: AnyEvent) -> list[Action]:
+        if self.deadline is not None and event.at > self.deadline:
+            return self.engine.handle(self.call, Timer(id=self._id(), at=self.deadline, kind="max_duration"))
+        return self.engine.handle(self.call, event)
+
+    def _id(self) -> str:
+        return f"e{next(self.ids)}"
+
+    def run(self) -> None:
+        self.send(Ringing(id=self._id(), at=self.clock))
+        self.clock += RING_SECONDS
+        actions = self.send(Answered(id=self._id(), at=self.clock))
+        while not self.call.ended:
+            actions = self._carry_out(actions)
+            if not actions and not self.call.ended:
+                raise AssertionError(f"the engine stopped without waiting or ending in {self.call.step}")
+
+    def _carry_out(self, actions: Sequence[Action]) -> list[Action]:
+        """Play the actions out; the engine's answer to what the callee did, if anything."""
+        for action in actions:
+            self.clock += _duration(action)
+            if isinstance(action, Gather):
+                return self._answer(action)
+            if isinstance(action, Consult):
+                reply = self.replies.popleft() if self.replies else None
+                self.clock += AGENT_REPLY_SECONDS if reply is not None else action.timeout
+                return self.send(AgentReply(id=self._id(), at=self.clock, text=reply))
+        return []
+
+    def _answer(self, gather: Gather) -> list[Action]:
+        listening_since = self.clock
+        move = self.script.popleft() if self.script else HangUp()
+        if isinstance(move, Silence):
+            self.clock += gather.timeout
+            return self.send(
+                NoInput(id=self._id(), at=self.clock, token=gather.token, listen_started_at=listening_since)
+            )
+        self.clock += CALLER_REACTION_SECONDS
+        if isinstance(move, Press):
+            return self.send(
+                Digits(
+                    id=self._id(),
+                    at=self.clock,
+                    digits=move.digits,
+                    token=gather.token,
+                    listen_started_at=listening_since,
+                )
+            )
+        if isinstance(move, Say):
+            return self.send(
+                Speech(
+                    id=self._id(),
+                    at=self.clock,
+                    text=move.text,
+                    confidence=1.0,
+                    token=gather.token,
+                    listen_started_at=listening_since,
+                )
+            )
+        return self.send(CallEnded(id=self._id(), at=self.clock, reason=EndReason.HANGUP_USER))
+
+
+def simulate(
+    engine: FlowEngine,
+    variables: Mapping[str, Data],
+    script: Iterable[CallerAction] = (),
+    agent_replies: Iterable[str] = (),
+    *,
+    call_id: str | None = None,
+    start_time: float = 0.0,
+) -> CallRecord:
+    """Run one call of ``engine``'s flow to its end and return its record.
+
+    Raises InputError when ``to`` does not render to an E.164 number: that is checked
+    before any dialing, as on a real carrier.
+    """
+    flow = engine.flow
+    call_id = call_id or new_call_id()
+    if flow.to is not None:
+        direction, caller, callee = Direction.OUTBOUND, None, _destination(engine, variables)
+    else:
+        direction, caller, callee = Direction.INBOUND, SIMULATED_CALLER, None
+    call = engine.new_call(
+        call_id=call_id,
+        variables=variables,
+        now=start_time,
+        provider="mock",
+        direction=direction,
+        from_number=caller,
+        to_number=callee,
+    )
+    try:
+        _Simulation(engine, call, script, agent_replies, start_time).run()
+        return call.snapshot()
+    finally:
+        engine.release(call)
+
+
+def _destination(engine: FlowEngine, variables: Mapping[str, Data]) -> str:
+    assert engine.flow.to is not None
+    try:
+        number = engine.flow.to.render({**variables, "call": {}, "last": {}, "consult": {}})
+    except Exception as error:
+        # The same reasoning as the engine's: a template may raise anything.
+        raise InputError("to", f"'to' could not be rendered: {error}") from None
+    problem = e164_problem(number)
+    if problem is not None:
+        raise InputError("to", f"'to' is '{number}': {problem}")
+    return number

@@ -1,0 +1,244 @@
+"""The vocabulary of a call: lifecycle states, end reasons, events in, actions out, records.
+
+The engine takes events and returns actions and knows nothing of HTTP, XML or
+SQLite; the dialects turn actions into a carrier's document; the store keeps records.
+This module is what they share.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeAlias
+
+
+class EndReason(enum.StrEnum):
+    COMPLETED = "completed"
+    HANGUP_USER = "hangup-user"
+    HANGUP_BOT = "hangup-bot"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+
+
+class Lifecycle(enum.StrEnum):
+    """Where a call is. It only moves forward; every EndReason is a final state too."""
+
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    SPEAKING = "speaking"  # active, the bot has the turn
+    LISTENING = "listening"  # active, waiting for the caller (or the agent)
+
+
+ACTIVE_STATES = frozenset({Lifecycle.SPEAKING, Lifecycle.LISTENING})
+TERMINAL_STATES = frozenset(reason.value for reason in EndReason)
+
+
+class Direction(enum.StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Speaker(enum.StrEnum):
+    BOT = "bot"
+    CALLER = "caller"
+    AGENT = "agent"
+
+
+# Events in. Every event has an id (a second delivery of the same id has no effect)
+# and the time it happened, in seconds (the runtime's clock: wall or simulated).
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ringing(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answered(Event):
+    #: Answering machine detection: True when a machine answered.
+    machine: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputEventBase(Event):
+    """An answer from the caller to a Gather."""
+
+    #: The Gather's turn token; an answer to an older turn is ignored. None: not checked.
+    token: str | None = None
+    #: When the caller could start answering (the prompt had been spoken), if known.
+    listen_started_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digits(InputEventBase):
+    digits: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Speech(InputEventBase):
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoInput(InputEventBase):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentReply(Event):
+    #: None when the agent did not answer within the consult's timeout.
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded(Event):
+    """The carrier says the call is over (its status callback), or the caller hung up."""
+
+    reason: EndReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timer(Event):
+    #: "max_duration" ends the call with reason timeout.
+    kind: str
+
+
+InputEvent: TypeAlias = Digits | Speech | NoInput
+AnyEvent: TypeAlias = Ringing | Answered | Digits | Speech | NoInput | AgentReply | CallEnded | Timer
+
+
+# Actions out, in the order the carrier must perform them.
+
+
+@dataclass(frozen=True, slots=True)
+class Speak:
+    text: str
+    voice: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendDigits:
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Wait for the caller. ``token`` names this turn: an answer must carry it."""
+
+    input: tuple[str, ...]
+    timeout: float
+    token: str
+    digits: int | None = None
+    finish_on_key: str = "#"
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Consult:
+    """Ask the agent; its answer comes back as an AgentReply event."""
+
+    prompt: str
+    heard: str
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    reason: EndReason
+
+
+Action: TypeAlias = Speak | Play | Pause | SendDigits | Gather | Consult | Transfer | Hangup
+
+
+# Records: what the store keeps of every call.
+
+
+@dataclass(slots=True)
+class TranscriptEntry:
+    speaker: Speaker
+    text: str
+    at: float
+    step: str | None = None
+
+
+@dataclass(slots=True)
+class Turn:
+    """One wait for the caller. Latency is ``input_at - started_at``; the listen wait
+    is ``input_at - listen_started_at`` (the caller's own reaction time)."""
+
+    step: str
+    started_at: float
+    listen_started_at: float
+    input_at: float | None = None
+    input: str | None = None  # dtmf, speech, no_input
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.input_at is None else self.input_at - self.started_at
+
+    @property
+    def listen_wait(self) -> float | None:
+        return None if self.input_at is None else self.input_at - self.listen_started_at
+
+
+@dataclass(slots=True)
+class CallRecord:
+    id: str
+    flow: str
+    provider: str
+    direction: Direction
+    from_number: str | None
+    to_number: str | None
+    created_at: float
+    lifecycle: str = Lifecycle.INITIATED
+    step: str | None = None
+    ringing_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    end_reason: EndReason | None = None
+    error: str | None = None
+    transcript: list[TranscriptEntry] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    digits_sent: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+
+    @property
+    def said(self) -> list[str]:
+        return [entry.text for entry in self.transcript if entry.speaker is not Speaker.CALLER]
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: the export format and the store's format."""
+        data = asdict(self)
+        data["said"] = self.said
+        data["turns"] = [
+            {**asdict(turn), "latency": turn.latency, "listen_wait": turn.listen_wait} for turn in self.turns
+        ]
+        return data
