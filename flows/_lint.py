@@ -13,6 +13,7 @@ from flows._loader import load_document
 from flows._problems import Problem, Severity
 
 YAML_SYNTAX = "yaml-syntax"
+RULES = (YAML_SYNTAX,)
 FLOW_SUFFIXES = (".yaml", ".yml")
 #: Flow test files sit beside flows and are checked by ``callflow test``, not lint.
 TEST_SUFFIXES = (".test.yaml", ".test.yml")

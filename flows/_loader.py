@@ -29,6 +29,13 @@ _TEXT_TAGS = {_STR_TAG, f"{_TAG}timestamp"}
 _COLLECTION_TAGS = {f"{_TAG}map", f"{_TAG}seq"}
 _MERGE_TAG = f"{_TAG}merge"
 
+YAML_ALIAS = "yaml-alias"
+DUPLICATE_KEY = "duplicate-key"
+YAML_MERGE = "yaml-merge"
+KEY_TYPE = "key-type"
+YAML_TAG = "yaml-tag"
+RULES = (YAML_ALIAS, DUPLICATE_KEY, YAML_MERGE, KEY_TYPE, YAML_TAG)
+
 #: Bounds that keep a hostile file (alias bombs, deep nesting) from eating the process.
 MAX_NODES = 100_000
 MAX_DEPTH = 64
@@ -61,7 +68,7 @@ class _Builder:
             raise _TooLarge
         self.value_marks.setdefault(path, _mark_of(node))
         if id(node) in self._open:
-            self.report(node, "yaml-alias", "an alias refers to a node that contains it")
+            self.report(node, YAML_ALIAS, "an alias refers to a node that contains it")
             return None
         self._open.add(id(node))
         try:
@@ -89,7 +96,7 @@ class _Builder:
                 continue
             if key in first_seen:
                 line = _mark_of(first_seen[key]).line
-                self.report(key_node, "duplicate-key", f"duplicate key '{key}' (first at line {line})")
+                self.report(key_node, DUPLICATE_KEY, f"duplicate key '{key}' (first at line {line})")
                 continue
             first_seen[key] = key_node
             self.key_marks[(*path, key)] = _mark_of(key_node)
@@ -109,7 +116,7 @@ class _Builder:
             if isinstance(source, MappingNode):
                 pairs.extend(source.value)
             else:
-                self.report(source, "yaml-merge", "a merge key (<<) takes a mapping or a list of mappings")
+                self.report(source, YAML_MERGE, "a merge key (<<) takes a mapping or a list of mappings")
         return pairs
 
     def _key(self, node: Node) -> str | None:
@@ -119,11 +126,11 @@ class _Builder:
             found = _TYPE_NAMES[node.tag.removeprefix(_TAG)]
             self.report(
                 node,
-                "key-type",
+                KEY_TYPE,
                 f'expected a text key, found {found} ({node.value}); write it in quotes: "{node.value}"',
             )
             return str(node.value)
-        self.report(node, "key-type", "expected a text key, found a list or mapping used as a key")
+        self.report(node, KEY_TYPE, "expected a text key, found a list or mapping used as a key")
         return None
 
     def _scalar(self, node: ScalarNode, path: NodePath) -> Data:
@@ -133,12 +140,12 @@ class _Builder:
             return str(node.value)
         if node.tag in _PLAIN_SCALAR_TAGS:
             return _plain_value(self.construct(node))
-        self.report(node, "yaml-tag", f"unsupported YAML tag '{node.tag}'; flows use plain values")
+        self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; flows use plain values")
         return str(node.value)
 
     def _check_collection_tag(self, node: Node) -> None:
         if node.tag not in _COLLECTION_TAGS:
-            self.report(node, "yaml-tag", f"unsupported YAML tag '{node.tag}'; flows use plain values")
+            self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; flows use plain values")
 
 
 def _plain_value(value: object) -> Data:

@@ -8,6 +8,7 @@ from flows._checks._view import FlowView, as_str
 from flows._problems import Problem, Severity
 
 BUSY_LOOP = "busy-loop"
+RULES = (BUSY_LOOP,)
 
 
 def check_loops(flow: FlowView) -> Iterator[Problem]:

@@ -11,6 +11,7 @@ from flows._suggest import did_you_mean
 
 UNKNOWN_STEP = "unknown-step"
 UNREACHABLE_STEP = "unreachable-step"
+RULES = (UNKNOWN_STEP, UNREACHABLE_STEP)
 
 
 def check_references(flow: FlowView) -> Iterator[Problem]:

@@ -19,6 +19,7 @@ UNKNOWN_KEY = "unknown-key"
 MISSING_KEY = "missing-key"
 WRONG_TYPE = "wrong-type"
 INVALID_VALUE = "invalid-value"
+RULES = (UNKNOWN_KEY, MISSING_KEY, WRONG_TYPE, INVALID_VALUE)
 
 _TYPE_WORDS = {
     "string": "text",

@@ -13,6 +13,7 @@ ONE_WAITING_PART = "one-waiting-part"
 NEXT_AND_HANGUP = "next-and-hangup"
 MODE_DTMF_SEQUENCE = "mode-dtmf-sequence"
 MODE_NOTIFY_STEP = "mode-notify-step"
+RULES = (ON_WITHOUT_GATHER, ONE_WAITING_PART, NEXT_AND_HANGUP, MODE_DTMF_SEQUENCE, MODE_NOTIFY_STEP)
 
 _EXCLUSIVE_PARTS = ("gather", "consult", "transfer")
 

@@ -16,6 +16,7 @@ from flows._templates import BUILTINS, environment, template_fields
 TEMPLATE_SYNTAX = "template-syntax"
 UNDEFINED_NAME = "undefined-name"
 RESERVED_NAME = "reserved-name"
+RULES = (TEMPLATE_SYNTAX, UNDEFINED_NAME, RESERVED_NAME)
 
 
 def check_templates(flow: FlowView) -> Iterator[Problem]:

@@ -18,6 +18,7 @@ PHONE_NUMBER = "phone-number"
 DTMF_CHARACTERS = "dtmf-characters"
 INPUT_VALUE = "input-value"
 ON_KEY = "on-key"
+RULES = (PHONE_NUMBER, DTMF_CHARACTERS, INPUT_VALUE, ON_KEY)
 
 DTMF_ALPHABET = frozenset("0123456789*#wWpP,")
 _DTMF_KEY = re.compile(r"[0-9*#]+")
