@@ -11,12 +11,11 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from transitions import Machine
-
 from flows import Data
 from flows._compile import Flow, Step, Text
 from runner.engine import _lifecycle as lifecycle
 from runner.engine._call import Call
+from runner.engine._machine import BareMachine
 from runner.engine._matching import match_digits, match_speech, takes_answers
 from runner.types import (
     Action,
@@ -61,14 +60,11 @@ class FlowEngine:
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
         config = flow.machine_config()
-        self._steps = Machine(
-            model=None,
+        self._steps = BareMachine(
             states=config["states"],
             initial=config["initial"],
             transitions=config["transitions"],
-            auto_transitions=False,
             model_attribute="step",
-            model_override=True,
         )
 
     # -- calls -------------------------------------------------------------------

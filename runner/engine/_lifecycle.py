@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from transitions import Machine, MachineError
+from transitions import MachineError
 
+from runner.engine._machine import BareMachine
 from runner.types import EndReason, Lifecycle
 
 _NOT_FINAL = [state.value for state in Lifecycle]
 
-_MACHINE = Machine(
-    model=None,
+_MACHINE = BareMachine(
     states=[*_NOT_FINAL, *(reason.value for reason in EndReason)],
     initial=Lifecycle.INITIATED.value,
     transitions=[
@@ -40,11 +40,7 @@ _MACHINE = Machine(
             for reason in EndReason
         ),
     ],
-    auto_transitions=False,
     model_attribute="lifecycle",
-    # Bind nothing to the models: calls fire events through the machine, and a call
-    # object stays small however many triggers there are.
-    model_override=True,
 )
 
 

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLI, EXAMPLES
+
+REMINDER = EXAMPLES / "appointment-reminder.yaml"
+ADA = ("--var", "name=Ada", "--var", "phone=+14155550100")
+
+
+def test_the_contract_example_simulates_as_its_comment_says(cli: CLI) -> None:
+    result = cli("simulate", REMINDER, *ADA, "--input", "1", "--json")
+    assert result.code == 0, result.err
+    summary = result.json()
+    assert summary["flow"] == "appointment-reminder"
+    assert summary["path"] == ["menu", "confirmed"]
+    assert summary["said"] == [
+        "Hi Ada, this is the clinic.",
+        "Press 1 to confirm your appointment, or 2 to cancel it.",
+        "See you then.",
+    ]
+    assert summary["digits_sent"] == []
+    assert summary["end_reason"] == "hangup-bot"
+    assert summary["error"] is None
+
+
+def test_plain_output_is_a_readable_transcript(cli: CLI) -> None:
+    result = cli("simulate", REMINDER, *ADA, "--input", "silence", "--input", "say:cancel please")
+    lines = result.out.splitlines()
+    assert lines[0].startswith("appointment-reminder: outbound call to +14155550100 (simulated, id sim-")
+    assert lines[1:] == [
+        "  bot    Hi Ada, this is the clinic.",
+        "  bot    [menu] Press 1 to confirm your appointment, or 2 to cancel it.",
+        "  bot    [menu] Press 1 to confirm your appointment, or 2 to cancel it.",
+        "  caller [menu] cancel please",
+        "  bot    [cancelled] Your appointment is cancelled.",
+        "ended: hangup-bot after 17.1 s; path: menu > cancelled",
+    ]
+
+
+def test_inputs_running_out_means_the_caller_hung_up(cli: CLI) -> None:
+    summary = cli("simulate", REMINDER, *ADA, "--json").json()
+    assert (summary["path"], summary["end_reason"]) == (["menu"], "hangup-user")
+
+
+def test_a_retry_adds_no_entry_to_the_path(cli: CLI) -> None:
+    summary = cli("simulate", REMINDER, *ADA, "--input", "9", "--input", "2", "--json").json()
+    assert summary["path"] == ["menu", "cancelled"]
+    assert summary["said"].count("Press 1 to confirm your appointment, or 2 to cancel it.") == 2
+
+
+def test_dtmf_sequence_and_agent_replies(cli: CLI) -> None:
+    result = cli(
+        "simulate",
+        EXAMPLES / "meeting-dial-in.yaml",
+        "--var", "bridge=+14155550100",
+        "--var", "pin=77",
+        "--input", "say:Are you there?",
+        "--agent-reply", "I am here.",
+        "--json",
+    )  # fmt: skip
+    summary = result.json()
+    assert summary["digits_sent"] == ["ww77#"]
+    assert summary["said"] == ["Hello, this is the assistant joining the meeting.", "I am here."]
+
+
+def test_a_missing_required_input_is_a_usage_error_naming_it(cli: CLI) -> None:
+    result = cli("simulate", REMINDER, "--var", "name=Ada")
+    assert result.code == 2
+    assert result.err == (
+        "callflow simulate: error: flow 'appointment-reminder' needs input phone: give --var phone=...\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--input", "press one"), "expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found 'press one'"),
+        (("--input", "say:"), "'say:' needs the words the caller says, as in say:confirm"),
+        (("--var", "phone"), "--var takes NAME=VALUE, found 'phone'"),
+        (("--var", "phone=12"), "input 'phone': expected an E.164 phone number"),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(cli: CLI, argv: tuple[str, ...], message: str) -> None:
+    result = cli("simulate", REMINDER, "--var", "name=Ada", "--var", "phone=+14155550100", *argv)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_flow_that_does_not_lint_is_not_run(cli: CLI, write_flow: Callable[[str], Path]) -> None:
+    flow = write_flow("version: 1\nname: broken\ngreeting: '{{ nme }}'\n")
+    result = cli("simulate", flow)
+    assert result.code == 2
+    assert f"{flow}:3:15: error: 'nme' is not defined" in result.err
+    assert result.err.endswith(f"callflow simulate: error: {flow} has 1 lint error; run 'callflow lint {flow}'\n")
+
+
+def test_a_run_time_failure_is_exit_1_with_the_reason(cli: CLI, write_flow: Callable[[str], Path]) -> None:
+    flow = write_flow(
+        """
+        version: 1
+        name: split
+        inputs:
+          people: {type: integer}
+        greeting: "Each of you gets {{ 12 // people }} slices."
+        """
+    )
+    result = cli("simulate", flow, "--var", "people=0", "--json")
+    assert result.code == 1
+    summary = result.json()
+    assert summary["end_reason"] == "error"
+    assert summary["error"] == "template error in greeting: integer division or modulo by zero"
+
+
+def test_a_to_that_renders_to_no_number_is_refused_before_dialing(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(
+        """
+        version: 1
+        name: dial
+        inputs:
+          who: {type: string}
+        to: "{{ who }}"
+        greeting: Hi.
+        """
+    )
+    result = cli("simulate", flow, "--var", "who=bob")
+    assert result.code == 2
+    assert "'to' is 'bob': expected an E.164 phone number" in result.err
+
+
+def test_an_inbound_flow_is_simulated_as_an_inbound_call(cli: CLI) -> None:
+    result = cli("simulate", EXAMPLES / "inbound-hotline.yaml", "--input", "2")
+    assert result.code == 0
+    assert result.out.startswith("inbound-hotline: inbound call from +14155550123 (simulated, id sim-")
