@@ -10,12 +10,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from runner.cli import graph, lint, schema, simulate, test
+from runner.cli import export, graph, latency, lint, render, schema, simulate, status, tail, test
 from runner.cli._base import ArgumentParser, CommandError, ParserExit
 
 __all__ = ["main"]
 
-_COMMANDS = (lint, graph, schema, simulate, test)
+_COMMANDS = (lint, graph, schema, simulate, test, render, tail, status, latency, export)
 
 
 def _version() -> str:

@@ -8,7 +8,7 @@ carries out the actions it returns (speak, gather, consult, hang up, ...).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flows import Data
@@ -57,8 +57,9 @@ class TemplateFailure(Exception):
 class FlowEngine:
     """Runs the calls of one flow. Build it once per compiled flow and share it."""
 
-    def __init__(self, flow: Flow) -> None:
+    def __init__(self, flow: Flow, new_token: Callable[[], str] = lambda: secrets.token_urlsafe(9)) -> None:
         self.flow = flow
+        self._new_token = new_token
         config = flow.machine_config()
         self._steps = BareMachine(
             states=config["states"],
@@ -107,6 +108,24 @@ class FlowEngine:
     def render(self, text: Text, call: Call) -> str:
         """Render one of the flow's texts for ``call``; raises TemplateFailure."""
         return _render(text, call.context, "text")
+
+    def preview(self, call: Call, step_id: str, now: float) -> list[Action]:
+        """Answer ``call`` straight into ``step_id``: what the carrier gets at that step.
+
+        For looking at one step (``callflow render --step``); the greeting and the steps
+        before it are skipped, so variables they would set are not there.
+        """
+        actions: list[Action] = []
+        if step_id not in self.flow.steps:
+            raise KeyError(step_id)
+        lifecycle.fire(call, "answer")
+        lifecycle.fire(call, "speak")
+        try:
+            self._run_from(call, step_id, now, actions, jump=True)
+        except TemplateFailure as failure:
+            call.record.error = str(failure)
+            self._end(call, EndReason.ERROR, now, actions)
+        return actions
 
     # -- events ------------------------------------------------------------------
 
@@ -162,13 +181,22 @@ class FlowEngine:
 
     # -- steps -------------------------------------------------------------------
 
-    def _run_from(self, call: Call, step_id: str | None, now: float, actions: list[Action]) -> None:
-        """Enter ``step_id`` and keep going until a step waits or the call ends."""
+    def _run_from(
+        self, call: Call, step_id: str | None, now: float, actions: list[Action], *, jump: bool = False
+    ) -> None:
+        """Enter ``step_id`` and keep going until a step waits or the call ends.
+
+        ``jump`` enters the first step whether or not a transition leads there.
+        """
         for _ in range(MAX_STEPS_PER_EVENT):
             if step_id is None:
                 return
             step = self.flow.steps[step_id]
-            self._steps.events[f"to:{step_id}"].trigger(call)
+            if jump:
+                self._steps.set_state(step_id, model=call)
+                jump = False
+            else:
+                self._steps.events[f"to:{step_id}"].trigger(call)
             call.record.path.append(step_id)
             call.retries_used = 0
             step_id = self._run_step(call, step, now, actions)
@@ -234,7 +262,7 @@ class FlowEngine:
 
     def _listen(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
         """Open a turn: a Gather with a fresh token, and the lifecycle to listening."""
-        token = secrets.token_urlsafe(9)
+        token = self._new_token()
         call.turn_token = token
         call.turn = Turn(step.id, now, now)
         call.record.turns.append(call.turn)

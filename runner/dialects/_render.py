@@ -1,0 +1,51 @@
+"""The engine's actions as one carrier document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from runner.dialects._errors import UnsupportedActionError
+from runner.dialects._limits import check_limits
+from runner.dialects._tables import dialect
+from runner.dialects._verbs import gather, hangup, pause, play, send_digits, speak, transfer, turn_url
+from runner.dialects._xml import Element, document
+from runner.types import Action, Consult, Gather, Hangup, Pause, Play, SendDigits, Speak, Transfer
+
+
+def render(provider: str, actions: Iterable[Action], *, webhook_url: str, call_id: str) -> str:
+    """The document that makes ``provider`` perform ``actions`` in order.
+
+    Prompts right before a gather go inside it, so the caller can answer over them;
+    the gather's answer goes to ``webhook_url`` with the call id and the turn's token.
+    """
+    table = dialect(provider)
+    actions = tuple(actions)
+    check_limits(provider, actions)
+    verbs: list[Element] = []
+    for action in actions:
+        if isinstance(action, Speak):
+            verbs.append(speak(table, action))
+        elif isinstance(action, Play):
+            verbs.append(play(table, action))
+        elif isinstance(action, Pause):
+            verbs.append(pause(table, action))
+        elif isinstance(action, SendDigits):
+            verbs.append(send_digits(table, action.digits))
+        elif isinstance(action, Gather):
+            start = len(verbs)
+            while start and verbs[start - 1].tag in table.gather_prompts:
+                start -= 1
+            prompts = verbs[start:]
+            del verbs[start:]
+            verbs.extend(gather(table, action, turn_url(webhook_url, call_id, action.token), prompts))
+        elif isinstance(action, Transfer):
+            verbs.append(transfer(table, action))
+        elif isinstance(action, Hangup):
+            verbs.append(hangup(table))
+        elif isinstance(action, Consult):
+            raise UnsupportedActionError(
+                provider, action, "the engine asks the agent itself; a consult never reaches the carrier"
+            )
+        else:
+            raise UnsupportedActionError(provider, action, "it is not an engine action")
+    return document(table, verbs)
