@@ -28,6 +28,14 @@ class Result:
 CLI = Callable[..., Result]
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps call records in its own folder, never in the checkout."""
+    folder = tmp_path / "callflow-data"
+    monkeypatch.setenv("CALLFLOW_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> CLI:
     """Run ``callflow`` in-process through ``main(argv)``."""

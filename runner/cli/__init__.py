@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -52,7 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"callflow {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        # The reader had enough ('callflow export --jsonl | head'): its choice, not a failure.
+        _discard_stdout()
+        return 0
     return status
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so Python's flush at exit does not hit the closed
+    pipe again and print a traceback (the recipe in the docs of the signal module)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def run() -> None:

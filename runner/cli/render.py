@@ -31,7 +31,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_flow_arguments(parser)
     parser.add_argument("--step", metavar="ID", help="the step to render (default: the first document)")
-    parser.add_argument("--provider", choices=PROVIDERS, default="twilio", help="the dialect (default: twilio)")
+    parser.add_argument(
+        "--provider", choices=PROVIDERS, default="twilio", help="the dialect (default: twilio)"
+    )
     parser.add_argument(
         "--webhook-url",
         default=DEFAULT_WEBHOOK_URL,
@@ -47,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if args.step is not None and args.step not in flow.steps:
         steps = ", ".join(flow.steps) or "none"
         raise UsageError(
-            f"flow '{flow.name}' has no step '{args.step}'{did_you_mean(args.step, flow.steps)} (steps: {steps})"
+            f"flow '{flow.name}' has no step '{args.step}'{did_you_mean(args.step, flow.steps)} "
+            f"(steps: {steps})"
         )
     engine = FlowEngine(flow)
     call = engine.new_call(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 
 from runner.cli._base import UsageError
+from runner.cli._data_dir import add_data_dir_argument, save_record
 from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
 from runner.engine import FlowEngine, InputError
 from runner.script import ScriptError, parse_inputs
@@ -26,6 +28,9 @@ When the inputs run out while the flow waits for the caller, the caller hangs up
 (end reason hangup-user). Consult steps get the --agent-reply values in order; when
 they run out, the agent does not answer and the step is done.
 
+The call's record is kept in the data folder (--data-dir): see 'callflow tail',
+'callflow status', 'callflow latency' and 'callflow export'.
+
 exit status: 0 the call ran to an end, 1 the flow failed at run time (end reason
 error), 2 bad arguments or inputs, or a flow that does not lint."""
 
@@ -44,6 +49,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object: flow, path, said, digits_sent, end_reason"
     )
+    add_data_dir_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -55,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
     except ScriptError as error:
         raise UsageError(str(error)) from None
     try:
-        record = simulate(FlowEngine(flow), variables, script, args.agent_reply)
+        record = simulate(FlowEngine(flow), variables, script, args.agent_reply, start_time=time.time())
     except InputError as error:
         raise UsageError(str(error)) from None
+    save_record(args.data_dir, record)
     if args.json:
         print(json.dumps(summary(record), indent=2))
     else:

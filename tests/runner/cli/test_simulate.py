@@ -138,3 +138,26 @@ def test_an_inbound_flow_is_simulated_as_an_inbound_call(cli: CLI) -> None:
     result = cli("simulate", EXAMPLES / "inbound-hotline.yaml", "--input", "2")
     assert result.code == 0
     assert result.out.startswith("inbound-hotline: inbound call from +14155550123 (simulated, id sim-")
+
+
+def test_a_simulated_call_is_recorded_in_the_data_folder(cli: CLI, data_dir: Path) -> None:
+    call_id = cli("simulate", REMINDER, *ADA, "--input", "1", "--json").json()["call_id"]
+    status = cli("status", "--call-id", call_id)
+    assert status.code == 0
+    assert "path:        menu > confirmed" in status.out
+    assert "end reason:  hangup-bot" in status.out
+    assert (data_dir / "calls.sqlite3").is_file()
+    tail = cli("tail", "-n", "1")
+    assert call_id in tail.out
+    assert tail.out.rstrip().endswith("hangup-bot  menu > confirmed")
+
+
+def test_latency_figures_come_from_simulated_turns(cli: CLI) -> None:
+    cli("simulate", REMINDER, *ADA, "--input", "silence", "--input", "1")
+    figures = cli("latency", "--json").json()
+    # The silent turn is left out; the answered one: the prompt (55 characters at 15 a
+    # second) and one second of the caller's reaction.
+    assert figures["calls"] == 1
+    assert figures["turn_latency"]["count"] == 1
+    assert figures["listen_wait"]["p50"] == 1.0
+    assert figures["turn_latency"]["p50"] == pytest.approx(1.0 + 55 / 15, abs=1e-6)

@@ -1,0 +1,125 @@
+"""``callflow tail``: the latest calls, one line each, and with --follow the ones to come."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.cli._data_dir import add_data_dir_argument, no_calls_yet, reading_store
+from runner.cli._records import utc
+from runner.store import resolve_data_dir
+from runner.types import CallRecord, Direction
+
+HELP = "print the latest calls, one line each (--follow: and every call saved after)"
+DESCRIPTION = """\
+Print the last N calls in the data folder, oldest first, one line each:
+
+  TIME  ID  FLOW  DIRECTION  to|from NUMBER  STATE  PATH
+
+TIME is when the call was created (UTC). STATE is where the call is (ringing,
+listening...) or, once it is over, why it ended. PATH is the steps it went through.
+
+With --follow, keep watching: a call is printed again every time it is saved, so
+its line shows it moving on. Ctrl-C stops."""
+
+#: How often --follow looks for new saves, in seconds.
+POLL_INTERVAL = 0.5
+
+
+def _never() -> bool:
+    return False
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "tail", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "-n",
+        "--lines",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="how many calls to print first (default 10)",
+    )
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing calls as they are saved")
+    # Stops --follow after SECONDS, so a test or a script can run it without Ctrl-C.
+    parser.add_argument("--follow-for", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    add_data_dir_argument(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.follow:
+        until = _never if args.follow_for is None else _after(args.follow_for)
+        return follow(data_dir, args.lines, until=until)
+    with reading_store(data_dir) as store:
+        if store is None or store.cursor() == 0:
+            print(no_calls_yet(data_dir))
+            return 0
+        for record in reversed(store.recent(args.lines)):
+            print(call_line(record))
+    return 0
+
+
+def follow(
+    data_dir: Path, lines: int, *, poll_interval: float = POLL_INTERVAL, until: Callable[[], bool] = _never
+) -> int:
+    """Print the last ``lines`` calls, then each call as it is saved, until Ctrl-C or ``until()``.
+
+    ``until`` is asked before each look, so calls saved before it turned true are printed.
+    The data folder may be empty at first: the calls are printed once the store appears.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            store = stack.enter_context(reading_store(data_dir))
+            # The cursor before the listing: a call saved in between is printed twice
+            # (in the listing and in the first look) rather than never.
+            cursor = 0 if store is None else store.cursor()
+            if cursor == 0:
+                print(no_calls_yet(data_dir), flush=True)
+            for record in [] if store is None else reversed(store.recent(lines)):
+                print(call_line(record), flush=True)
+            while True:
+                done = until()
+                if store is None:
+                    store = stack.enter_context(reading_store(data_dir))
+                if store is not None:
+                    changed, cursor = store.changed_since(cursor)
+                    for record in changed:
+                        print(call_line(record), flush=True)
+                if done:
+                    return 0
+                time.sleep(poll_interval)
+        except KeyboardInterrupt:
+            return 0
+
+
+def call_line(record: CallRecord) -> str:
+    if record.direction is Direction.INBOUND:
+        party = f"from {record.from_number or '-'}"
+    else:
+        party = f"to {record.to_number or '-'}"
+    state = record.end_reason or record.lifecycle
+    path = " > ".join(record.path) or "-"
+    fields = (utc(record.created_at), record.id, record.flow, record.direction, party, state, path)
+    return "  ".join(fields)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, found {value}")
+    return value
+
+
+def _after(seconds: float) -> Callable[[], bool]:
+    deadline = time.monotonic() + seconds
+    return lambda: time.monotonic() >= deadline

@@ -1,0 +1,50 @@
+"""The interface every call store implements: SQLite now, a networked store later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol, Self
+
+from runner.types import CallRecord
+
+
+class Store(Protocol):
+    """Where call records live. Records are keyed by ``CallRecord.id``.
+
+    Every save is numbered by a cursor that only grows, so a reader can ask for what
+    changed since it last looked (``callflow tail --follow``) without comparing records.
+    """
+
+    def save(self, record: CallRecord) -> None:
+        """Insert the record, or replace the one with its id. Durable once it returns."""
+
+    def get(self, call_id: str) -> CallRecord | None:
+        """The record with this id, or None."""
+
+    def recent(self, limit: int) -> list[CallRecord]:
+        """At most ``limit`` records, newest first by ``created_at``."""
+
+    def cursor(self) -> int:
+        """The position of the latest save (0 for an empty store), for ``changed_since``."""
+
+    def changed_since(self, cursor: int) -> tuple[list[CallRecord], int]:
+        """Records saved after ``cursor``, oldest save first, and the cursor to pass next.
+
+        A record saved several times since ``cursor`` comes once, as last saved.
+        """
+
+    def all(self) -> Iterator[CallRecord]:
+        """Every record, oldest first by ``created_at``, one at a time (for export)."""
+
+    def close(self) -> None:
+        """Release the store; it is unusable afterwards. Closing twice is harmless."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
