@@ -25,3 +25,12 @@ def test_example_points_editors_at_the_schema(flow: Path) -> None:
     first_line = flow.read_text(encoding="utf-8").splitlines()[0]
     assert first_line == "# yaml-language-server: $schema=../schema/flow.schema.json"
     assert (flow.parent / "../schema/flow.schema.json").resolve().is_file()
+
+
+@pytest.mark.parametrize("flow", FLOW_FILES, ids=lambda path: path.name)
+def test_example_has_flow_tests_that_pass(cli: CLI, flow: Path) -> None:
+    tests = flow.with_name(flow.name.removesuffix(".yaml") + ".test.yaml")
+    assert tests.is_file(), f"{flow.name} has no flow tests beside it"
+    result = cli("test", tests)
+    assert result.code == 0, result.out
+    assert " 0 failed" in result.out.splitlines()[-1]

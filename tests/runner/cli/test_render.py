@@ -33,12 +33,19 @@ def test_the_first_document_greets_and_gathers(cli: CLI) -> None:
 
 @pytest.mark.parametrize(
     ("provider", "verb"),
-    [("twilio", "<Say>See you then.</Say>"), ("plivo", "<Speak>See you then.</Speak>"), ("telnyx", "<Say>See you then.</Say>")],
+    [
+        ("twilio", "<Say>See you then.</Say>"),
+        ("plivo", "<Speak>See you then.</Speak>"),
+        ("telnyx", "<Say>See you then.</Say>"),
+    ],
 )
 def test_a_step_in_each_dialect(cli: CLI, provider: str, verb: str) -> None:
     result = cli("render", *REMINDER, "--step", "confirmed", "--provider", provider)
     assert result.code == 0, result.err
-    assert result.out == f'<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  {verb}\n  <Hangup/>\n</Response>\n'
+    assert (
+        result.out
+        == f'<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  {verb}\n  <Hangup/>\n</Response>\n'
+    )
 
 
 def test_a_dtmf_sequence_starts_with_the_pre_connect_document(cli: CLI) -> None:

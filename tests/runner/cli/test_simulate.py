@@ -78,7 +78,10 @@ def test_a_missing_required_input_is_a_usage_error_naming_it(cli: CLI) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("--input", "press one"), "expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found 'press one'"),
+        (
+            ("--input", "press one"),
+            "expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found 'press one'",
+        ),
         (("--input", "say:"), "'say:' needs the words the caller says, as in say:confirm"),
         (("--var", "phone"), "--var takes NAME=VALUE, found 'phone'"),
         (("--var", "phone=12"), "input 'phone': expected an E.164 phone number"),
@@ -96,7 +99,9 @@ def test_a_flow_that_does_not_lint_is_not_run(cli: CLI, write_flow: Callable[[st
     result = cli("simulate", flow)
     assert result.code == 2
     assert f"{flow}:3:15: error: 'nme' is not defined" in result.err
-    assert result.err.endswith(f"callflow simulate: error: {flow} has 1 lint error; run 'callflow lint {flow}'\n")
+    assert result.err.endswith(
+        f"callflow simulate: error: {flow} has 1 lint error; run 'callflow lint {flow}'\n"
+    )
 
 
 def test_a_run_time_failure_is_exit_1_with_the_reason(cli: CLI, write_flow: Callable[[str], Path]) -> None:

@@ -75,7 +75,10 @@ def test_an_invalid_test_file_points_at_the_mistake(cli: CLI, write_flow: Callab
     )
     result = cli("test", tests)
     assert result.code == 2
-    assert f"{tests}:3:38: error: unknown key 'pth' in cases.0.expect; did you mean 'path'? [unknown-key]" in result.err
+    assert (
+        f"{tests}:3:38: error: unknown key 'pth' in cases.0.expect; did you mean 'path'? [unknown-key]"
+        in result.err
+    )
     assert f"  ERROR {tests} is not a valid flow test file" in result.out
 
 

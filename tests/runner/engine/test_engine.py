@@ -128,7 +128,9 @@ def test_a_terminal_state_is_final(engine_for: EngineFactory, event_ids: Ids) ->
     assert call.record.end_reason is EndReason.HANGUP_BOT
 
 
-def test_an_answer_to_an_old_turn_cannot_answer_the_new_one(engine_for: EngineFactory, event_ids: Ids) -> None:
+def test_an_answer_to_an_old_turn_cannot_answer_the_new_one(
+    engine_for: EngineFactory, event_ids: Ids
+) -> None:
     engine = engine_for(MENU)
     call, actions = _answered(engine, event_ids, name="Ada")
     old_token = _gather(actions).token
@@ -143,7 +145,9 @@ def test_an_answer_to_an_old_turn_cannot_answer_the_new_one(engine_for: EngineFa
 def test_speech_keywords_match_whole_words_ignoring_case(engine_for: EngineFactory, event_ids: Ids) -> None:
     engine = engine_for(MENU)
     call, actions = _answered(engine, event_ids, name="Ada")
-    reprompt = engine.handle(call, Speech(id=event_ids(), at=5.0, text="Yesterday", token=_gather(actions).token))
+    reprompt = engine.handle(
+        call, Speech(id=event_ids(), at=5.0, text="Yesterday", token=_gather(actions).token)
+    )
     assert call.step == "menu"
     engine.handle(call, Speech(id=event_ids(), at=6.0, text="Oh, YES!", token=_gather(reprompt).token))
     assert call.record.path == ["menu", "yes"]
@@ -170,7 +174,9 @@ def test_caller_speech_read_back_is_not_evaluated(engine_for: EngineFactory, eve
         """
     )
     call, actions = _answered(engine, event_ids)
-    said = engine.handle(call, Speech(id=event_ids(), at=5.0, text="{{ call.id }}", token=_gather(actions).token))
+    said = engine.handle(
+        call, Speech(id=event_ids(), at=5.0, text="{{ call.id }}", token=_gather(actions).token)
+    )
     assert said[0] == Speak("You said {{ call.id }}")
     assert call.record.end_reason is EndReason.COMPLETED
 
@@ -244,7 +250,9 @@ def test_max_duration_ends_the_call_with_timeout(engine_for: EngineFactory, even
 def test_a_machine_answering_is_voicemail(engine_for: EngineFactory, event_ids: Ids) -> None:
     engine = engine_for(MENU)
     call = engine.new_call(call_id="c", variables={"name": "Ada"}, now=0.0)
-    assert engine.handle(call, Answered(id=event_ids(), at=1.0, machine=True)) == [Hangup(EndReason.VOICEMAIL)]
+    assert engine.handle(call, Answered(id=event_ids(), at=1.0, machine=True)) == [
+        Hangup(EndReason.VOICEMAIL)
+    ]
 
 
 def test_the_carrier_ending_the_call_needs_no_hangup(engine_for: EngineFactory, event_ids: Ids) -> None:
@@ -317,12 +325,24 @@ def test_a_runaway_loop_ends_the_call_instead_of_spinning() -> None:
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"nmae": "x"}, "flow 'typed' has no input 'nmae'; did you mean 'name'? (inputs: name, count, vip, plan, phone)"),
+        (
+            {"nmae": "x"},
+            "flow 'typed' has no input 'nmae'; did you mean 'name'? (inputs: name, count, vip, plan, phone)",
+        ),
         ({}, "flow 'typed' needs inputs name, phone: give --var name=... --var phone=..."),
         ({"name": "a", "phone": "+14155550100", "count": "two"}, "input 'count' is an integer, found 'two'"),
-        ({"name": "a", "phone": "+14155550100", "vip": "maybe"}, "input 'vip' is true or false, found 'maybe'"),
-        ({"name": "a", "phone": "+14155550100", "plan": "gold"}, "input 'plan' is one of basic, plus, found 'gold'"),
-        ({"name": "a", "phone": "555-0100"}, "input 'phone': expected an E.164 phone number such as +14155550100"),
+        (
+            {"name": "a", "phone": "+14155550100", "vip": "maybe"},
+            "input 'vip' is true or false, found 'maybe'",
+        ),
+        (
+            {"name": "a", "phone": "+14155550100", "plan": "gold"},
+            "input 'plan' is one of basic, plus, found 'gold'",
+        ),
+        (
+            {"name": "a", "phone": "555-0100"},
+            "input 'phone': expected an E.164 phone number such as +14155550100",
+        ),
     ],
 )
 def test_bad_values_for_inputs_name_the_input(
