@@ -187,6 +187,8 @@ class TranscriptEntry:
     text: str
     at: float
     step: str | None = None
+    #: The recogniser's confidence in the caller's speech, when it gave one.
+    confidence: float | None = None
 
 
 @dataclass(slots=True)
@@ -256,7 +258,13 @@ class CallRecord:
             "end_reason": self.end_reason,
             "error": self.error,
             "transcript": [
-                {"speaker": entry.speaker, "text": entry.text, "at": entry.at, "step": entry.step}
+                {
+                    "speaker": entry.speaker,
+                    "text": entry.text,
+                    "at": entry.at,
+                    "step": entry.step,
+                    "confidence": entry.confidence,
+                }
                 for entry in self.transcript
             ],
             "path": list(self.path),

@@ -295,7 +295,10 @@ class FlowEngine:
         call.turn_token = None
         lifecycle.fire(call, "speak")
         if text:
-            call.record.transcript.append(TranscriptEntry(Speaker.CALLER, text, event.at, step.id))
+            confidence = event.confidence if isinstance(event, Speech) else None
+            call.record.transcript.append(
+                TranscriptEntry(Speaker.CALLER, text, event.at, step.id, confidence)
+            )
         if step.consult is not None:
             self._consult_input(call, step, text if kind == "speech" else "", event.at, actions)
             return
