@@ -3,6 +3,8 @@
     1, 42#        the caller presses these keys
     say:TEXT      the caller says TEXT
     silence       the caller says and presses nothing until the gather times out
+    wait:N        the caller stays silent for N seconds of real time, for live calls
+                  steered meanwhile (the offline simulator takes it as silence)
     hangup        the caller hangs up
 
 The simulator and the mock carrier play a callee from such a script; flow tests
@@ -34,11 +36,16 @@ class Silence:
 
 
 @dataclass(frozen=True)
+class Wait:
+    seconds: float
+
+
+@dataclass(frozen=True)
 class HangUp:
     pass
 
 
-CallerAction: TypeAlias = Press | Say | Silence | HangUp
+CallerAction: TypeAlias = Press | Say | Silence | Wait | HangUp
 
 
 class ScriptError(ValueError):
@@ -54,11 +61,19 @@ def parse_input(text: str) -> CallerAction:
         return Say(spoken)
     if stripped == "silence":
         return Silence()
+    if stripped.startswith("wait:"):
+        try:
+            seconds = float(stripped[len("wait:") :])
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds <= 3600:
+            raise ScriptError(f"'wait:' takes seconds from 0 to 3600, as in wait:5, found '{text}'")
+        return Wait(seconds)
     if stripped == "hangup":
         return HangUp()
     if _KEYS.fullmatch(stripped):
         return Press(stripped)
-    raise ScriptError(f"expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found '{text}'")
+    raise ScriptError(f"expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found '{text}'")
 
 
 def parse_inputs(texts: list[str]) -> list[CallerAction]:

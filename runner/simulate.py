@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from flows import Data, e164_problem
 from runner.engine import Call, FlowEngine, InputError
-from runner.script import CallerAction, HangUp, Press, Say, Silence
+from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait
 from runner.types import (
     Action,
     AgentReply,
@@ -113,7 +113,7 @@ class _Simulation:
     def _answer(self, gather: Gather) -> list[Action]:
         listening_since = self.clock
         move = self.script.popleft() if self.script else HangUp()
-        if isinstance(move, Silence):
+        if isinstance(move, Silence | Wait):
             self.clock += gather.timeout
             return self.send(
                 NoInput(id=self._id(), at=self.clock, token=gather.token, listen_started_at=listening_since)

@@ -68,6 +68,8 @@ class Ringing(Event):
 class Answered(Event):
     #: Answering machine detection: True when a machine answered.
     machine: bool = False
+    #: Said before the flow's own greeting (the server's inbound greeting), if any.
+    greeting: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,8 +117,33 @@ class Timer(Event):
     kind: str
 
 
+# Control events: an operator or an agent platform steering a live call (the control API).
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlSpeak(Event):
+    """Say this now. In a consult step waiting for the agent, it is the agent's reply."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlDigits(Event):
+    """Send these digits into the call now."""
+
+    digits: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlEnd(Event):
+    """Hang up now (end reason hangup-bot)."""
+
+
 InputEvent: TypeAlias = Digits | Speech | NoInput
-AnyEvent: TypeAlias = Ringing | Answered | Digits | Speech | NoInput | AgentReply | CallEnded | Timer
+ControlEvent: TypeAlias = ControlSpeak | ControlDigits | ControlEnd
+AnyEvent: TypeAlias = (
+    Ringing | Answered | Digits | Speech | NoInput | AgentReply | CallEnded | Timer | ControlEvent
+)
 
 
 # Actions out, in the order the carrier must perform them.

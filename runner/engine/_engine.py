@@ -17,6 +17,7 @@ from runner.engine import _lifecycle as lifecycle
 from runner.engine._call import Call
 from runner.engine._machine import BareMachine
 from runner.engine._matching import match_digits, match_speech, takes_answers
+from runner.engine._snapshot import restore_call, state_of
 from runner.types import (
     Action,
     AgentReply,
@@ -25,6 +26,9 @@ from runner.types import (
     CallEnded,
     CallRecord,
     Consult,
+    ControlDigits,
+    ControlEnd,
+    ControlSpeak,
     Digits,
     Direction,
     EndReason,
@@ -100,6 +104,18 @@ class FlowEngine:
         self._steps.add_model(call)
         return call
 
+    def restore(self, record: CallRecord, state: dict[str, Any]) -> Call:
+        """Bring back a call saved with ``snapshot``: on this engine's machines, in its states."""
+        call = restore_call(record, state)
+        lifecycle.attach(call, call.lifecycle)
+        self._steps.add_model(call, initial=call.step)
+        return call
+
+    @staticmethod
+    def snapshot(call: Call) -> dict[str, Any]:
+        """The call's engine state as JSON-ready data, for ``restore``."""
+        return state_of(call)
+
     def release(self, call: Call) -> None:
         """Forget a call (ended, or handed to the store); its record stays valid."""
         lifecycle.detach(call)
@@ -160,6 +176,38 @@ class FlowEngine:
             self._end(call, event.reason, event.at, actions, hang_up=False)
         elif isinstance(event, Timer) and event.kind == "max_duration":
             self._end(call, EndReason.TIMEOUT, event.at, actions)
+        elif isinstance(event, ControlSpeak | ControlDigits | ControlEnd):
+            self._control(call, event, actions)
+
+    def _control(
+        self, call: Call, event: ControlSpeak | ControlDigits | ControlEnd, actions: list[Action]
+    ) -> None:
+        if call.record.answered_at is None:
+            return  # nothing can be said into a call that is not connected
+        if isinstance(event, ControlEnd):
+            self._end(call, EndReason.HANGUP_BOT, event.at, actions)
+            return
+        if isinstance(event, ControlSpeak) and call.awaiting_agent:
+            self._agent_reply(call, AgentReply(id=event.id, at=event.at, text=event.text), actions)
+            return
+        if call.lifecycle == Lifecycle.LISTENING:
+            lifecycle.fire(call, "speak")
+        if isinstance(event, ControlSpeak):
+            self._say(call, event.text, event.at, actions, call.step, Speaker.AGENT)
+        else:
+            self._send_digits(call, event.digits, actions)
+        if call.turn is not None and not call.awaiting_agent:
+            self._reopen_turn(call, actions)
+
+    def _reopen_turn(self, call: Call, actions: list[Action]) -> None:
+        """Listen again for the turn that was open, under a new token; no re-prompt."""
+        assert call.turn is not None
+        step = self.flow.steps[call.turn.step]
+        turn = call.turn
+        self._listen(call, step, turn.started_at, actions)
+        # _listen opened a new turn; the caller is still answering the same one.
+        call.record.turns.pop()
+        call.turn = turn
 
     def _answered(self, call: Call, event: Answered, actions: list[Action]) -> None:
         if not lifecycle.fire(call, "answer"):
@@ -172,6 +220,8 @@ class FlowEngine:
         flow = self.flow
         if flow.dtmf_sequence is not None:
             self._send_digits(call, _render(flow.dtmf_sequence, call.context, "dtmf_sequence"), actions)
+        if event.greeting:
+            self._say(call, event.greeting, event.at, actions)
         if flow.greeting is not None:
             self._say(call, _render(flow.greeting, call.context, "greeting"), event.at, actions)
         if flow.start is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from runner.types import CallRecord
 
@@ -16,8 +16,18 @@ class Store(Protocol):
     changed since it last looked (``callflow tail --follow``) without comparing records.
     """
 
-    def save(self, record: CallRecord) -> None:
-        """Insert the record, or replace the one with its id. Durable once it returns."""
+    def save(self, record: CallRecord, live: Mapping[str, Any] | None = None) -> None:
+        """Insert the record, or replace the one with its id. Durable once it returns.
+
+        ``live`` is the engine's state of a call still in flight (None once it ended):
+        what a restarted server needs to carry on with the call.
+        """
+
+    def live(self, call_id: str) -> tuple[CallRecord, dict[str, Any]] | None:
+        """The record and live state of a call in flight, or None (unknown or ended)."""
+
+    def in_flight(self) -> list[tuple[CallRecord, dict[str, Any]]]:
+        """Every call saved with a live state, oldest save first."""
 
     def get(self, call_id: str) -> CallRecord | None:
         """The record with this id, or None."""

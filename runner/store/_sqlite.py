@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from runner.store._codec import record_from_json
 from runner.store._errors import (
@@ -35,6 +35,7 @@ _SCHEMA = (
     # row and inserts a new one, so every save gets a fresh seq; AUTOINCREMENT keeps SQLite
     # from reusing the seq of the row it just deleted, which a follower would then miss.
     # record is CallRecord.as_json(); the other columns are copies of it to query by.
+    # live is the engine's state of a call in flight (JSON), NULL once it has ended.
     """
     CREATE TABLE calls (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,9 +44,12 @@ _SCHEMA = (
         created_at REAL NOT NULL,
         ended_at REAL,
         end_reason TEXT,
-        record TEXT NOT NULL
+        record TEXT NOT NULL,
+        live TEXT
     )
     """,
+    # Only calls in flight are in this index, so finding them after a restart is cheap.
+    "CREATE INDEX calls_in_flight ON calls (seq) WHERE live IS NOT NULL",
     # Each index costs every save a B-tree write: add one only for a query that needs it
     # (a later schema version adds flow and end_reason when campaigns report by them).
     # An index also holds the rowid (seq), so this one serves ORDER BY created_at, seq.
@@ -55,8 +59,8 @@ _SCHEMA = (
 )
 
 _SAVE = """
-INSERT OR REPLACE INTO calls (id, flow, created_at, ended_at, end_reason, record)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT OR REPLACE INTO calls (id, flow, created_at, ended_at, end_reason, record, live)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -117,12 +121,30 @@ class SQLiteStore:
             raise NotAStoreError(self.path, "it is another program's SQLite database")
         return False
 
-    def save(self, record: CallRecord) -> None:
+    def save(self, record: CallRecord, live: Mapping[str, Any] | None = None) -> None:
         text = json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":"))
+        state = None if live is None else json.dumps(live, ensure_ascii=False, separators=(",", ":"))
         with self._translated():
             self._db.execute(
-                _SAVE, (record.id, record.flow, record.created_at, record.ended_at, record.end_reason, text)
+                _SAVE,
+                (record.id, record.flow, record.created_at, record.ended_at, record.end_reason, text, state),
             )
+
+    def live(self, call_id: str) -> tuple[CallRecord, dict[str, Any]] | None:
+        with self._translated():
+            row = self._db.execute(
+                "SELECT id, record, live FROM calls WHERE id = ? AND live IS NOT NULL", (call_id,)
+            ).fetchone()
+        return None if row is None else (self._decode(row[0], row[1]), self._decode_live(row[0], row[2]))
+
+    def in_flight(self) -> list[tuple[CallRecord, dict[str, Any]]]:
+        with self._translated():
+            rows = self._db.execute(
+                "SELECT id, record, live FROM calls WHERE live IS NOT NULL ORDER BY seq"
+            ).fetchall()
+        return [
+            (self._decode(call_id, text), self._decode_live(call_id, live)) for call_id, text, live in rows
+        ]
 
     def get(self, call_id: str) -> CallRecord | None:
         with self._translated():
@@ -181,6 +203,15 @@ class SQLiteStore:
             raise RecordError(f"not JSON ({error})", call_id, self.path) from None
         except RecordError as error:
             raise RecordError(error.reason, call_id, self.path) from None
+
+    def _decode_live(self, call_id: str, text: str) -> dict[str, Any]:
+        try:
+            state = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RecordError(f"live state is not JSON ({error})", call_id, self.path) from None
+        if not isinstance(state, dict):
+            raise RecordError("live state is not an object", call_id, self.path)
+        return state
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

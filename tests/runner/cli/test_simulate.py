@@ -80,7 +80,7 @@ def test_a_missing_required_input_is_a_usage_error_naming_it(cli: CLI) -> None:
     [
         (
             ("--input", "press one"),
-            "expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found 'press one'",
+            "expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found 'press one'",
         ),
         (("--input", "say:"), "'say:' needs the words the caller says, as in say:confirm"),
         (("--var", "phone"), "--var takes NAME=VALUE, found 'phone'"),

@@ -63,7 +63,7 @@ def test_a_case_that_cannot_run_fails_with_the_reason(cli: CLI, write_flow: Call
     result = cli("test", tests)
     assert result.code == 1
     assert (
-        "        cannot run: expected keys (0-9 * #), say:TEXT, silence or hangup as an input, found 'press 1'"
+        "        cannot run: expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found 'press 1'"
         in result.out.splitlines()
     )
 

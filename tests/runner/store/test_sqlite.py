@@ -114,8 +114,9 @@ def test_only_the_columns_queried_by_are_indexed(store: SQLiteStore, tmp_path: P
         names = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls'")
         indexed = {db.execute(f"PRAGMA index_info('{name}')").fetchone()[2] for (name,) in names.fetchall()}
     # seq is the rowid: the table itself is ordered by it. id is looked up by status,
-    # created_at orders tail and latency; every other index would slow every save.
-    assert indexed == {"id", "created_at"}
+    # created_at orders tail and latency, and the partial index on seq holds only calls
+    # in flight; every other index would slow every save.
+    assert indexed == {"id", "created_at", "seq"}
 
 
 # -- following changes -------------------------------------------------------------
@@ -339,3 +340,14 @@ def test_the_codec_refuses_what_as_json_never_writes(
     with pytest.raises(RecordError) as caught:
         record_from_json(data)
     assert str(caught.value) == f"call record 'call-0001' cannot be read: {reason}"
+
+
+def test_a_call_in_flight_keeps_its_live_state_until_it_ends(store: SQLiteStore) -> None:
+    record = reminder_call()
+    store.save(record, {"step": "menu", "turn_token": "t1"})
+    assert store.live(record.id) == (record, {"step": "menu", "turn_token": "t1"})
+    assert [saved.id for saved, _ in store.in_flight()] == [record.id]
+    store.save(record)
+    assert store.live(record.id) is None
+    assert store.in_flight() == []
+    assert store.get(record.id) == record

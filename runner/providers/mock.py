@@ -1,0 +1,234 @@
+"""The mock carrier: a carrier simulator inside the process, for running with no network.
+
+It "dials" by calling the server's own webhook over HTTP, as a carrier would, and
+plays the callee from a script in the ``--input`` language. It speaks TwiML (the
+server renders the ``twilio`` dialect for it) and sends Twilio-shaped form fields, so
+a call on the mock takes the same HTTP path as a call on a real carrier.
+
+    1, 42#      the callee presses keys at the next gather
+    say:TEXT    the callee says TEXT
+    silence     the gather times out
+    wait:N      the callee stays silent for N seconds (real time); a redirect from the
+                server (speak, dtmf) interrupts the wait
+    hangup      the callee hangs up; so does running out of script at a gather
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import xml.etree.ElementTree as ElementTree
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
+from runner.providers._errors import ProviderUnreachable, WebhookFormatError
+from runner.script import HangUp, Press, Say, ScriptError, Silence, Wait, parse_input
+from runner.types import EndReason
+
+logger = logging.getLogger("callflow.mock")
+
+#: The most documents one mock call fetches: a guard against a loop between the two.
+MAX_FETCHES = 500
+
+_STATUSES = {
+    "ringing": ("ringing", None),
+    "in-progress": ("answered", None),
+    "completed": ("ended", EndReason.COMPLETED),
+    "busy": ("ended", EndReason.BUSY),
+    "no-answer": ("ended", EndReason.NO_ANSWER),
+    "failed": ("ended", EndReason.FAILED),
+    "canceled": ("ended", EndReason.HANGUP_BOT),
+}
+
+
+@dataclass
+class MockCall:
+    """What the mock carrier knows of one call: what it heard and what it did."""
+
+    sid: str
+    outbound: OutboundCall
+    script: deque[str]
+    said: list[str] = field(default_factory=list)
+    digits_played: list[str] = field(default_factory=list)
+    dialled: list[str] = field(default_factory=list)
+    status: str = "queued"
+    redirect_to: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class MockProvider:
+    name = "mock"
+    dialect = "twilio"
+
+    def __init__(self, client: httpx.AsyncClient | None = None, *, callee_number: str | None = None) -> None:
+        self._client = client or httpx.AsyncClient(timeout=30.0)
+        self._owns_client = client is None
+        self.calls: dict[str, MockCall] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.callee_number = callee_number
+
+    async def place_call(self, call: OutboundCall) -> str:
+        for text in call.callee_script:
+            try:
+                parse_input(text)
+            except ScriptError as error:
+                raise ValueError(str(error)) from None
+        sid = f"MOCK{uuid.uuid4().hex[:28]}"
+        mock = MockCall(sid, call, deque(call.callee_script))
+        self.calls[sid] = mock
+        task = asyncio.create_task(self._run(mock))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return sid
+
+    async def hang_up(self, carrier_call_id: str) -> None:
+        mock = self.calls.get(carrier_call_id)
+        if mock is not None and not mock.done.is_set():
+            mock.status = "completed"
+            mock.done.set()
+
+    async def send_digits(self, carrier_call_id: str, digits: str, resume_url: str) -> None:
+        mock = self.calls.get(carrier_call_id)
+        if mock is not None:
+            mock.digits_played.append(digits)
+            await mock.redirect_to.put(resume_url)
+
+    async def redirect(self, carrier_call_id: str, url: str) -> None:
+        mock = self.calls.get(carrier_call_id)
+        if mock is not None and not mock.done.is_set():
+            await mock.redirect_to.put(url)
+
+    def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
+        sid = params.get("CallSid")
+        if not sid:
+            raise WebhookFormatError(self.name, "CallSid")
+        status, reason = _STATUSES.get(params.get("CallStatus", ""), ("", None))
+        confidence = params.get("Confidence")
+        return CarrierWebhook(
+            carrier_call_id=sid,
+            kind=kind,
+            status=status,
+            end_reason=reason,
+            from_number=params.get("From") or None,
+            to_number=params.get("To") or None,
+            inbound=params.get("Direction") == "inbound",
+            digits=params.get("Digits") or None,
+            speech=params.get("SpeechResult") or None,
+            confidence=float(confidence) if confidence else None,
+        )
+
+    async def wait_until_done(self, carrier_call_id: str) -> MockCall:
+        mock = self.calls[carrier_call_id]
+        await mock.done.wait()
+        return mock
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._owns_client:
+            await self._client.aclose()
+
+    # -- the simulated carrier -----------------------------------------------------
+
+    async def _run(self, mock: MockCall) -> None:
+        try:
+            await self._status(mock, "ringing")
+            document = await self._fetch(mock, mock.outbound.answer_url, {"CallStatus": "in-progress"})
+            mock.status = "in-progress"
+            for _ in range(MAX_FETCHES):
+                if document is None or mock.done.is_set():
+                    break
+                document = await self._perform(mock, document)
+            if not mock.done.is_set():
+                mock.status = "completed"
+            await self._status(mock, mock.status)
+        except (httpx.HTTPError, ElementTree.ParseError, ProviderUnreachable) as error:
+            logger.warning("mock call %s stopped: %s", mock.sid, error)
+        finally:
+            mock.done.set()
+
+    async def _perform(self, mock: MockCall, document: str) -> str | None:
+        """Carry out one document; the next one the carrier fetched, or None at the end."""
+        for verb in ElementTree.fromstring(document):
+            if mock.done.is_set():
+                return None
+            if verb.tag == "Say":
+                mock.said.append(verb.text or "")
+            elif verb.tag == "Play" and verb.get("digits"):
+                mock.digits_played.append(verb.get("digits", ""))
+            elif verb.tag == "Dial":
+                mock.dialled.extend(number.text or "" for number in verb)
+            elif verb.tag == "Gather":
+                mock.said.extend(child.text or "" for child in verb if child.tag == "Say")
+                return await self._answer(mock, verb.get("action", ""))
+            elif verb.tag == "Redirect":
+                return await self._fetch(mock, verb.text or "", {})
+            elif verb.tag in ("Hangup", "Reject"):
+                return None
+        return None
+
+    async def _answer(self, mock: MockCall, action: str) -> str | None:
+        while mock.script:
+            move = parse_input(mock.script.popleft())
+            if isinstance(move, Wait):
+                url = await _first_redirect(mock, move.seconds)
+                if mock.done.is_set():
+                    return None
+                if url is not None:
+                    return await self._fetch(mock, url, {})
+                continue
+            if isinstance(move, Press):
+                return await self._fetch(mock, action, {"Digits": move.digits})
+            if isinstance(move, Say):
+                return await self._fetch(mock, action, {"SpeechResult": move.text, "Confidence": "0.9"})
+            if isinstance(move, Silence):
+                return await self._fetch(mock, action, {})
+            if isinstance(move, HangUp):
+                break
+        mock.status = "completed"  # the callee hangs up
+        return None
+
+    async def _fetch(self, mock: MockCall, url: str, fields: Mapping[str, str]) -> str | None:
+        form = {
+            "CallSid": mock.sid,
+            "CallStatus": mock.status if mock.status != "queued" else "in-progress",
+            "From": mock.outbound.caller_id,
+            "To": mock.outbound.to,
+            "Direction": "outbound-api",
+            **fields,
+        }
+        response = await self._client.post(url, data=form)
+        if response.status_code != 200:
+            logger.warning("mock call %s: the webhook answered %s", mock.sid, response.status_code)
+            return None
+        return response.text
+
+    async def _status(self, mock: MockCall, status: str) -> None:
+        form = {
+            "CallSid": mock.sid,
+            "CallStatus": status,
+            "From": mock.outbound.caller_id,
+            "To": mock.outbound.to,
+            "Direction": "outbound-api",
+        }
+        try:
+            await self._client.post(mock.outbound.status_url, data=form)
+        except httpx.HTTPError as error:
+            raise ProviderUnreachable(self.name, f"the webhook cannot be reached: {error}") from None
+
+
+async def _first_redirect(mock: MockCall, seconds: float) -> str | None:
+    """The URL of a redirect that comes within ``seconds``; None on time out or hang-up."""
+    redirect = asyncio.ensure_future(mock.redirect_to.get())
+    ended = asyncio.ensure_future(mock.done.wait())
+    await asyncio.wait({redirect, ended}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    ended.cancel()
+    if redirect.done():
+        return redirect.result()
+    redirect.cancel()
+    return None

@@ -1,0 +1,36 @@
+"""The server's Prometheus metrics, in a registry of its own (one per app, so tests and
+several apps in one process never share counters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.calls_started = Counter(
+            "callflow_calls_started", "Calls placed or admitted", ["direction"], registry=self.registry
+        )
+        self.calls_ended = Counter(
+            "callflow_calls_ended", "Calls ended, by end reason", ["reason"], registry=self.registry
+        )
+        self.calls_in_flight = Gauge(
+            "callflow_calls_in_flight", "Calls in flight in this process", registry=self.registry
+        )
+        self.webhook_seconds = Histogram(
+            "callflow_webhook_seconds",
+            "Time to answer a voice webhook",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0),
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "callflow_errors", "Requests answered with an error, by kind", ["kind"], registry=self.registry
+        )
+
+    def text(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,91 @@
+"""Running the app on uvicorn: in the foreground (``callflow serve``) or on a thread of
+its own (``callflow call`` with no server running, and the tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+
+#: Seconds in-flight requests get to finish when the server stops (Ctrl-C).
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; OSError (the port is taken, say) before anything else starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+def serve_foreground(app: Starlette, sock: socket.socket) -> None:
+    """Serve until Ctrl-C (SIGINT) or SIGTERM; in-flight requests are drained first."""
+    server = uvicorn.Server(_config(app))
+    asyncio.run(server.serve(sockets=[sock]))
+
+
+class BackgroundServer:
+    """The app on a thread of its own, for as long as the caller needs it."""
+
+    def __init__(self, app: Starlette, sock: socket.socket) -> None:
+        self.sock = sock
+        self.server = uvicorn.Server(_config(app))
+        self.thread = threading.Thread(target=self._run, name="callflow-server", daemon=True)
+        self.error: BaseException | None = None
+        #: The server's event loop, where the app and the call service live.
+        self.loop = asyncio.new_event_loop()
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def _run(self) -> None:
+        try:
+            self.loop.run_until_complete(self.server.serve(sockets=[self.sock]))
+        except BaseException as error:  # reported to the thread that waits for start-up
+            self.error = error
+        finally:
+            self.loop.close()
+
+    def start(self, timeout: float = 15.0) -> BackgroundServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if self.error is not None or not self.thread.is_alive():
+                raise RuntimeError(f"the server did not start: {self.error}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start in time")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=GRACEFUL_SHUTDOWN_SECONDS + 5)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

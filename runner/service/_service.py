@@ -1,0 +1,565 @@
+"""The call service: engines, store and carrier brought together for live calls.
+
+It knows no HTTP. The server hands it each webhook's query and parameters and sends
+back the document it returns; the control API calls its operations. Every change to a
+call is saved with the call's engine state before the document goes out, so a server
+killed mid-call and started again carries on at the call's next webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flows import Data, Flow, e164_problem
+from flows._compile import Text
+from runner.dialects import dtmf_then_redirect, reject, render
+from runner.engine import Call, FlowEngine, InputError, bind_inputs
+from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
+from runner.service._errors import (
+    CallNotLiveError,
+    TooManyCallsError,
+    UnknownCallError,
+    UnknownFlowError,
+)
+from runner.service._settings import ServiceSettings
+from runner.store import Store
+from runner.types import (
+    Action,
+    AgentReply,
+    Answered,
+    AnyEvent,
+    CallEnded,
+    CallRecord,
+    Consult,
+    ControlDigits,
+    ControlEnd,
+    ControlSpeak,
+    Digits,
+    Direction,
+    EndReason,
+    Lifecycle,
+    NoInput,
+    Ringing,
+    SendDigits,
+    Speech,
+    Timer,
+)
+
+logger = logging.getLogger("callflow.service")
+
+
+@dataclass
+class _Live:
+    """A call this process is running, with what only a running process has."""
+
+    call: Call
+    engine: FlowEngine
+    carrier_call_id: str | None = None
+    #: Actions to serve when the carrier fetches the resume URL (after DTMF, a redirect).
+    pending: list[Action] = field(default_factory=list)
+    last_document: str | None = None
+    #: Set while a consult step waits for the agent's reply.
+    agent_reply: asyncio.Future[str | None] | None = None
+    #: Set while a ``continue`` waits for what the caller says next.
+    heard: asyncio.Future[str | None] | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    timer: asyncio.TimerHandle | None = None
+
+
+class CallService:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        provider: Provider,
+        open_store: Callable[[], Store],
+        flows: Iterable[Flow],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.provider = provider
+        # Opened by start(), on the thread that runs the service: SQLite connections
+        # belong to the thread that made them.
+        self._open_store = open_store
+        self._store: Store | None = None
+        self.engines = {flow.name: FlowEngine(flow) for flow in flows}
+        self.clock = clock
+        self._live: dict[str, _Live] = {}
+        self._by_carrier_id: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._reaper: asyncio.Task[None] | None = None
+        #: Told of every call that starts and ends in this process (the server's metrics).
+        self.on_start: Callable[[CallRecord], None] = _ignore
+        self.on_end: Callable[[CallRecord], None] = _ignore
+
+    # -- lifecycle of the service --------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the call service has not been started")
+        return self._store
+
+    async def start(self) -> None:
+        """Open the store and re-arm the timers of calls a previous process left in flight."""
+        self._store = self._open_store()
+        for record, state in self.store.in_flight():
+            engine = self.engines.get(record.flow)
+            if engine is None:
+                logger.warning("call %s runs flow %s, which is not loaded", record.id, record.flow)
+                continue
+            live = self._adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
+            self._arm_timer(live)
+        if self.settings.stale_call_reaper_seconds > 0:
+            self._reaper = asyncio.create_task(self._reap_forever())
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        await self.provider.aclose()
+        for live in self._live.values():
+            if live.timer is not None:
+                live.timer.cancel()
+            for future in (live.agent_reply, live.heard):
+                if future is not None and not future.done():
+                    future.cancel()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def calls_in_flight(self) -> int:
+        return sum(not live.call.ended for live in self._live.values())
+
+    # -- placing calls -------------------------------------------------------------
+
+    async def place_call(
+        self,
+        flow_name: str,
+        variables: Mapping[str, str],
+        *,
+        to: str | None = None,
+        callee_script: Sequence[str] = (),
+    ) -> CallRecord:
+        """Dial a call of ``flow_name``; its record, in state initiated.
+
+        Raises UnknownFlowError, InputError (bad values or number: nothing dialled),
+        TooManyCallsError, and the provider's errors (the call is then recorded as failed).
+        """
+        engine = self.engines.get(flow_name)
+        if engine is None:
+            raise UnknownFlowError(flow_name, sorted(self.engines))
+        if self.calls_in_flight >= self.settings.max_concurrent_calls:
+            raise TooManyCallsError(self.settings.max_concurrent_calls)
+        values = bind_inputs(engine.flow, variables)
+        number = to if to is not None else _render_number(engine.flow, values)
+        problem = e164_problem(number)
+        if problem is not None:
+            raise InputError("to", f"the number to call, '{number}': {problem}")
+        caller_id = self.settings.from_number
+        if engine.flow.caller_id is not None:
+            caller_id = _render_text(engine.flow, engine.flow.caller_id, values)
+        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        call = engine.new_call(
+            call_id=call_id,
+            variables=values,
+            now=self.clock(),
+            provider=self.provider.name,
+            direction=Direction.OUTBOUND,
+            from_number=caller_id,
+            to_number=number,
+        )
+        live = self._adopt(call, engine, None)
+        self._save(live)
+        self.on_start(call.record)
+        outbound = OutboundCall(
+            to=number,
+            caller_id=caller_id or "",
+            answer_url=self._url(call_id, event="answer"),
+            status_url=self._url(call_id, event="status"),
+            callee_script=tuple(callee_script),
+        )
+        try:
+            live.carrier_call_id = await self.provider.place_call(outbound)
+        except Exception:
+            self._apply(live, CallEnded(id="place-failed", at=self.clock(), reason=EndReason.FAILED))
+            raise
+        self._by_carrier_id[live.carrier_call_id] = call_id
+        self._save(live)
+        return call.snapshot()
+
+    # -- webhooks ------------------------------------------------------------------
+
+    async def webhook(self, query: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """The document for one carrier request to the voice webhook.
+
+        Raises WebhookFormatError (malformed request) and UnknownCallError.
+        """
+        call_id = query.get("call_id")
+        event = query.get("event", "")
+        turn = query.get("turn")
+        kind = WebhookKind.STATUS if event == "status" else WebhookKind.GATHER if turn else WebhookKind.ANSWER
+        hook = self.provider.parse_webhook(params, kind)
+        if call_id is None:
+            call_id = self._by_carrier_id.get(hook.carrier_call_id)
+            if call_id is None:
+                if kind is WebhookKind.ANSWER and hook.inbound:
+                    return await self._inbound(hook)
+                raise UnknownCallError(hook.carrier_call_id)
+        live = self._find_for_webhook(call_id)
+        if live is None:
+            return render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id=call_id)
+        if event in ("resume", "connected"):
+            return self._resume(live)
+        if live.carrier_call_id is None:
+            live.carrier_call_id = hook.carrier_call_id
+            self._by_carrier_id[hook.carrier_call_id] = call_id
+        events = self._events_for(live, hook, kind, turn)
+        if kind is WebhookKind.GATHER and live.heard is not None and not live.heard.done():
+            live.heard.set_result(hook.speech or hook.digits or None)
+        if (
+            events
+            and all(event.id in live.call.seen_events for event in events)
+            and kind is not WebhookKind.STATUS
+        ):
+            # The carrier asked again (a retry after a slow answer): the same document.
+            return live.last_document or self._document(live, [])
+        actions: list[Action] = []
+        for engine_event in events:
+            actions.extend(self._apply(live, engine_event, save=False))
+        actions = await self._settle_consults(live, actions)
+        self._save(live)
+        if kind is WebhookKind.STATUS:
+            return self._document(live, [])
+        if kind is WebhookKind.ANSWER and actions and isinstance(actions[0], SendDigits):
+            live.pending = actions[1:]
+            redirect = self._url(call_id, event="connected")
+            live.last_document = dtmf_then_redirect(self.provider.dialect, actions[0].digits, redirect)
+            return live.last_document
+        return self._document(live, actions)
+
+    def _resume(self, live: _Live) -> str:
+        """What was queued for the carrier's fetch after DTMF or a redirect."""
+        if not live.pending:
+            # Fetched twice: serving nothing would hang the call up.
+            return live.last_document or self._document(live, [])
+        queued, live.pending = live.pending, []
+        return self._document(live, queued)
+
+    def _events_for(
+        self, live: _Live, hook: CarrierWebhook, kind: WebhookKind, turn: str | None
+    ) -> list[AnyEvent]:
+        now = self.clock()
+        key = f"{hook.carrier_call_id}:{kind}:{hook.status}:{turn}:{hook.digits}:{hook.speech}"
+        if kind is WebhookKind.ANSWER:
+            return [Answered(id=key, at=now, machine=hook.machine)]
+        if kind is WebhookKind.GATHER:
+            if hook.digits:
+                return [Digits(id=key, at=now, digits=hook.digits, token=turn)]
+            if hook.speech:
+                return [Speech(id=key, at=now, text=hook.speech, confidence=hook.confidence, token=turn)]
+            return [NoInput(id=key, at=now, token=turn)]
+        if hook.status == "ringing":
+            return [Ringing(id=key, at=now)]
+        if hook.status == "ended" and hook.end_reason is not None:
+            reason = hook.end_reason
+            if reason is EndReason.COMPLETED and live.call.record.answered_at is not None:
+                # The carrier reports a finished call; the bot did not end it, so the caller did.
+                reason = EndReason.HANGUP_USER
+            return [CallEnded(id=key, at=now, reason=reason)]
+        return []
+
+    async def _inbound(self, hook: CarrierWebhook) -> str:
+        policy = self.settings.inbound
+        engine = self.engines.get(policy.flow or "")
+        admitted = engine is not None and policy.admits(hook.from_number)
+        if engine is None or not admitted or self.calls_in_flight >= self.settings.max_concurrent_calls:
+            self._record_refused(hook, "refused by the inbound policy" if not admitted else "no capacity")
+            return reject(self.provider.dialect)
+        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        call = engine.new_call(
+            call_id=call_id,
+            variables=bind_inputs(engine.flow, {}),
+            now=self.clock(),
+            provider=self.provider.name,
+            direction=Direction.INBOUND,
+            from_number=hook.from_number,
+            to_number=hook.to_number,
+        )
+        live = self._adopt(call, engine, hook.carrier_call_id)
+        self._by_carrier_id[hook.carrier_call_id] = call_id
+        self.on_start(call.record)
+        answered = Answered(id=f"{hook.carrier_call_id}:answer", at=self.clock(), greeting=policy.greeting)
+        actions = await self._settle_consults(live, self._apply(live, answered, save=False))
+        self._save(live)
+        return self._document(live, actions)
+
+    def _record_refused(self, hook: CarrierWebhook, why: str) -> None:
+        now = self.clock()
+        record = CallRecord(
+            id=f"call-{uuid.uuid4().hex[:16]}",
+            flow=self.settings.inbound.flow or "(none)",
+            provider=self.provider.name,
+            direction=Direction.INBOUND,
+            from_number=hook.from_number,
+            to_number=hook.to_number,
+            created_at=now,
+            lifecycle=EndReason.FAILED.value,
+            ended_at=now,
+            end_reason=EndReason.FAILED,
+            error=f"inbound call {why}",
+        )
+        self.store.save(record)
+
+    # -- the agent's turn in consult steps ---------------------------------------------
+
+    async def _settle_consults(self, live: _Live, actions: list[Action]) -> list[Action]:
+        """Wait for the agent where a consult step asks it, and go on with its reply."""
+        while actions and isinstance(actions[-1], Consult):
+            consult = actions.pop()
+            assert isinstance(consult, Consult)
+            loop = asyncio.get_running_loop()
+            live.agent_reply = loop.create_future()
+            wait = min(consult.timeout, self.settings.max_agent_wait_seconds)
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(live.agent_reply), wait)
+            except TimeoutError:
+                reply = None
+            finally:
+                live.agent_reply = None
+            actions.extend(
+                self._apply(live, AgentReply(id=self._event_id(), at=self.clock(), text=reply), save=False)
+            )
+        return actions
+
+    # -- control operations --------------------------------------------------------------
+
+    async def speak(self, call_id: str, text: str) -> None:
+        """Say ``text`` into the call now; in a consult step, it is the agent's reply."""
+        live = self._answered(call_id)
+        if live.agent_reply is not None and not live.agent_reply.done():
+            live.agent_reply.set_result(text)
+            return
+        await self._steer(live, ControlSpeak(id=self._event_id(), at=self.clock(), text=text))
+
+    async def continue_call(self, call_id: str, text: str, timeout: float) -> str | None:
+        """Say ``text`` as the agent's turn and return what the caller says next.
+
+        None when the caller said nothing before the call moved on, ended, or
+        ``timeout`` passed.
+        """
+        live = self._answered(call_id)
+        loop = asyncio.get_running_loop()
+        live.heard = loop.create_future()
+        try:
+            await self.speak(call_id, text)
+            return await asyncio.wait_for(asyncio.shield(live.heard), timeout)
+        except TimeoutError:
+            return None
+        finally:
+            live.heard = None
+
+    async def send_digits(self, call_id: str, digits: str) -> None:
+        live = self._answered(call_id)
+        await self._steer(live, ControlDigits(id=self._event_id(), at=self.clock(), digits=digits))
+
+    async def end_call(self, call_id: str) -> CallRecord:
+        try:
+            live = self._find(call_id)
+        except UnknownCallError:
+            return self.record(call_id)  # already over: ending it again changes nothing
+        if live.call.record.answered_at is None:
+            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.HANGUP_BOT))
+        else:
+            self._apply(live, ControlEnd(id=self._event_id(), at=self.clock()))
+        if live.carrier_call_id is not None:
+            await self.provider.hang_up(live.carrier_call_id)
+        return live.call.snapshot()
+
+    async def _steer(self, live: _Live, event: AnyEvent) -> None:
+        """Apply a control event and have the carrier fetch what it produced."""
+        actions = self._apply(live, event)
+        if not actions:
+            raise CallNotLiveError(live.call.id, "it is not connected")
+        live.pending = actions
+        assert live.carrier_call_id is not None
+        await self.provider.redirect(live.carrier_call_id, self._url(live.call.id, event="resume"))
+
+    def record(self, call_id: str) -> CallRecord:
+        live = self._live.get(call_id)
+        if live is not None:
+            return live.call.snapshot()
+        record = self.store.get(call_id)
+        if record is None:
+            raise UnknownCallError(call_id)
+        return record
+
+    async def wait_ended(self, call_id: str, timeout: float) -> CallRecord:
+        """The record once the call has ended, or as it is when ``timeout`` passes."""
+        live = self._live.get(call_id)
+        if live is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(live.ended.wait(), timeout)
+        return self.record(call_id)
+
+    # -- timers ------------------------------------------------------------------------
+
+    def _arm_timer(self, live: _Live) -> None:
+        answered = live.call.record.answered_at
+        if answered is None or live.timer is not None or live.call.ended:
+            return
+        limit = live.engine.flow.max_duration or self.settings.max_duration_seconds
+        delay = max(0.0, answered + limit - self.clock())
+        loop = asyncio.get_running_loop()
+        live.timer = loop.call_later(delay, lambda: asyncio.ensure_future(self._time_out(live)))
+
+    async def _time_out(self, live: _Live) -> None:
+        if live.call.ended:
+            return
+        self._apply(live, Timer(id=self._event_id(), at=self.clock(), kind="max_duration"))
+        if live.carrier_call_id is not None:
+            await self._hang_up_quietly(live.carrier_call_id)
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reaper_interval_seconds)
+            await self.reap_stale_calls()
+
+    async def reap_stale_calls(self) -> list[str]:
+        """End calls never answered that have had no end for too long; their ids.
+
+        A call that is answered, speaking or listening is never reaped.
+        """
+        limit = self.settings.stale_call_reaper_seconds
+        reaped = []
+        for live in list(self._live.values()):
+            record = live.call.record
+            never_answered = live.call.lifecycle in (Lifecycle.INITIATED, Lifecycle.RINGING)
+            if live.call.ended or not never_answered or self.clock() - record.created_at < limit:
+                continue
+            live.call.record.error = f"no answer and no end from the carrier within {limit} s"
+            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.FAILED))
+            if live.carrier_call_id is not None:
+                await self._hang_up_quietly(live.carrier_call_id)
+            reaped.append(record.id)
+        return reaped
+
+    async def _hang_up_quietly(self, carrier_call_id: str) -> None:
+        try:
+            await self.provider.hang_up(carrier_call_id)
+        except Exception as error:
+            # The call is over for us either way; the carrier ends it on its own side.
+            logger.warning("could not hang up %s: %s", carrier_call_id, error)
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _adopt(self, call: Call, engine: FlowEngine, carrier_call_id: str | None) -> _Live:
+        live = _Live(call, engine, carrier_call_id)
+        self._live[call.id] = live
+        if carrier_call_id is not None:
+            self._by_carrier_id[carrier_call_id] = call.id
+        return live
+
+    def _find(self, call_id: str) -> _Live:
+        """The call in flight with this id: in memory, or brought back from the store."""
+        live = self._live.get(call_id)
+        if live is not None:
+            return live
+        saved = self.store.live(call_id)
+        if saved is None:
+            raise UnknownCallError(call_id)
+        record, state = saved
+        engine = self.engines.get(record.flow)
+        if engine is None:
+            raise UnknownFlowError(record.flow, sorted(self.engines))
+        live = self._adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
+        self._arm_timer(live)
+        return live
+
+    def _find_for_webhook(self, call_id: str) -> _Live | None:
+        """The live call, or None for a call that has ended (a late status callback)."""
+        try:
+            return self._find(call_id)
+        except UnknownCallError:
+            if self.store.get(call_id) is not None:
+                return None
+            raise
+
+    def _answered(self, call_id: str) -> _Live:
+        live = self._find(call_id)
+        if live.call.ended:
+            raise CallNotLiveError(call_id, f"it has ended ({live.call.record.end_reason})")
+        if live.call.record.answered_at is None:
+            raise CallNotLiveError(call_id, "it has not been answered yet")
+        return live
+
+    def _apply(self, live: _Live, event: AnyEvent, *, save: bool = True) -> list[Action]:
+        actions = live.engine.handle(live.call, event)
+        if isinstance(event, Answered):
+            self._arm_timer(live)
+        if save:
+            self._save(live)
+        return actions
+
+    def _save(self, live: _Live) -> None:
+        call = live.call
+        if call.ended:
+            self.store.save(call.snapshot())
+            self._finish(live)
+            return
+        state = live.engine.snapshot(call)
+        state["carrier_call_id"] = live.carrier_call_id
+        self.store.save(call.snapshot(), state)
+
+    def _finish(self, live: _Live) -> None:
+        """An ended call leaves memory: its record is in the store, its machines let go."""
+        if live.timer is not None:
+            live.timer.cancel()
+            live.timer = None
+        if live.heard is not None and not live.heard.done():
+            live.heard.set_result(None)
+        live.ended.set()
+        self.on_end(live.call.record)
+        if self._live.pop(live.call.id, None) is not None:
+            live.engine.release(live.call)
+        if live.carrier_call_id is not None:
+            self._by_carrier_id.pop(live.carrier_call_id, None)
+
+    def _document(self, live: _Live, actions: list[Action]) -> str:
+        document = render(
+            self.provider.dialect, actions, webhook_url=self.settings.webhook_url, call_id=live.call.id
+        )
+        live.last_document = document
+        return document
+
+    def _url(self, call_id: str, **query: str) -> str:
+        return f"{self.settings.webhook_url}?{urlencode({'call_id': call_id, **query})}"
+
+    def _event_id(self) -> str:
+        return f"local-{next(self._ids)}"
+
+
+def _render_number(flow: Flow, values: Mapping[str, Data]) -> str:
+    if flow.to is None:
+        raise InputError("to", f"flow '{flow.name}' has no 'to': give the number to call")
+    return _render_text(flow, flow.to, values)
+
+
+def _render_text(flow: Flow, text: Text, values: Mapping[str, Data]) -> str:
+    try:
+        return text.render({**values, "call": {}, "last": {}, "consult": {}})
+    except Exception as error:
+        # A template may raise anything; before dialling, that is bad input.
+        raise InputError("to", f"flow '{flow.name}': {error}") from None
+
+
+def _ignore(record: CallRecord) -> None:
+    return None

@@ -1,0 +1,48 @@
+"""What the call service needs to know from the config, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InboundPolicy:
+    #: "disabled" (refuse every call), "allowlist" or "open".
+    policy: str = "disabled"
+    allow_from: tuple[str, ...] = ()
+    #: The name of the flow that admitted calls run.
+    flow: str | None = None
+    greeting: str | None = None
+
+    def admits(self, caller: str | None) -> bool:
+        """Whether a call from ``caller`` may run.
+
+        Caller IDs are compared by their digits only, exactly; an empty or anonymous
+        caller never matches. Caller ID is easy to fake: this is a screen, not a lock.
+        """
+        if self.policy == "open":
+            return True
+        if self.policy != "allowlist":
+            return False
+        digits = _digits(caller or "")
+        return bool(digits) and digits in {_digits(number) for number in self.allow_from}
+
+
+def _digits(number: str) -> str:
+    return "".join(char for char in number if char.isdigit())
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    #: The URL the carrier reaches the webhook at, e.g. https://calls.example.com/voice/webhook.
+    webhook_url: str
+    from_number: str | None = None
+    max_duration_seconds: int = 300
+    stale_call_reaper_seconds: int = 0
+    max_concurrent_calls: int = 100
+    inbound: InboundPolicy = field(default_factory=InboundPolicy)
+    #: How long a webhook may wait for the agent's reply in a consult step; carriers
+    #: give up on a webhook after 15 s, so it is capped below that.
+    max_agent_wait_seconds: float = 12.0
+    #: The stale-call reaper looks this often.
+    reaper_interval_seconds: float = 30.0

@@ -1,0 +1,68 @@
+"""A real server on 127.0.0.1 with the mock carrier, for tests that go through HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from flows import load_flow
+from runner.providers.mock import MockProvider
+from runner.server import AppSettings, BackgroundServer, bind, build_app
+from runner.service import CallService, InboundPolicy, ServiceSettings
+from runner.store import open_store
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+TOKEN = "test-control-token"
+
+
+@dataclass
+class Running:
+    base: str
+    service: CallService
+    provider: MockProvider
+    server: BackgroundServer
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.base}/voice/webhook"
+
+    def api(
+        self, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 30.0
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return httpx.request(method, f"{self.base}{path}", json=body, headers=headers, timeout=timeout)
+
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the server's own event loop (where the service lives)."""
+        loop = self.server.loop
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
+
+
+@contextmanager
+def running_server(
+    data_dir: Path,
+    flows: Sequence[str] = ("appointment-reminder", "meeting-dial-in", "support-menu", "inbound-hotline"),
+    **settings: Any,
+) -> Iterator[Running]:
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    service_settings = replace(
+        ServiceSettings(webhook_url=f"{base}/voice/webhook", from_number="+14155550199"), **settings
+    )
+    provider = MockProvider()
+    flow_files = [load_flow(EXAMPLES / f"{name}.yaml") for name in flows]
+    service = CallService(service_settings, provider, lambda: open_store(data_dir), flow_files)
+    app = build_app(service, AppSettings(control_token=TOKEN))
+    server = BackgroundServer(app, sock)
+    with server:
+        yield Running(base, service, provider, server)
+
+
+__all__ = ["InboundPolicy", "Running", "running_server"]
