@@ -57,6 +57,7 @@ class MockCall:
     digits_played: list[str] = field(default_factory=list)
     dialled: list[str] = field(default_factory=list)
     status: str = "queued"
+    answers: bool = True
     redirect_to: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -65,12 +66,13 @@ class MockProvider:
     name = "mock"
     dialect = "twilio"
 
-    def __init__(self, client: httpx.AsyncClient | None = None, *, callee_number: str | None = None) -> None:
+    def __init__(self, client: httpx.AsyncClient | None = None, *, answers: bool = True) -> None:
         self._client = client or httpx.AsyncClient(timeout=30.0)
         self._owns_client = client is None
         self.calls: dict[str, MockCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.callee_number = callee_number
+        #: False: calls ring and are never answered, and no end is ever reported.
+        self.answers = answers
 
     async def place_call(self, call: OutboundCall) -> str:
         for text in call.callee_script:
@@ -79,7 +81,7 @@ class MockProvider:
             except ScriptError as error:
                 raise ValueError(str(error)) from None
         sid = f"MOCK{uuid.uuid4().hex[:28]}"
-        mock = MockCall(sid, call, deque(call.callee_script))
+        mock = MockCall(sid, call, deque(call.callee_script), answers=self.answers)
         self.calls[sid] = mock
         task = asyncio.create_task(self._run(mock))
         self._tasks.add(task)
@@ -128,8 +130,10 @@ class MockProvider:
         return mock
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._owns_client:
             await self._client.aclose()
 
@@ -138,6 +142,9 @@ class MockProvider:
     async def _run(self, mock: MockCall) -> None:
         try:
             await self._status(mock, "ringing")
+            if not mock.answers:
+                await mock.done.wait()
+                return
             document = await self._fetch(mock, mock.outbound.answer_url, {"CallStatus": "in-progress"})
             mock.status = "in-progress"
             for _ in range(MAX_FETCHES):
@@ -226,9 +233,13 @@ async def _first_redirect(mock: MockCall, seconds: float) -> str | None:
     """The URL of a redirect that comes within ``seconds``; None on time out or hang-up."""
     redirect = asyncio.ensure_future(mock.redirect_to.get())
     ended = asyncio.ensure_future(mock.done.wait())
-    await asyncio.wait({redirect, ended}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    ended.cancel()
-    if redirect.done():
-        return redirect.result()
-    redirect.cancel()
-    return None
+    try:
+        await asyncio.wait({redirect, ended}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in (redirect, ended):
+            waiter.cancel()
+        # Let the cancelled waiters finish here, not when the loop is already closed.
+        await asyncio.gather(redirect, ended, return_exceptions=True)
+    if redirect.cancelled() or redirect.exception() is not None:
+        return None
+    return redirect.result()

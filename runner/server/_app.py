@@ -110,7 +110,10 @@ def build_app(service: CallService, settings: AppSettings, metrics: Metrics | No
         return JSONResponse(_record_json(record), status_code=201)
 
     async def status(request: Request, payload: dict[str, Any]) -> Response:
-        return JSONResponse(_record_json(service.record(request.path_params["call_id"])))
+        call_id = request.path_params["call_id"]
+        return JSONResponse(
+            {**_record_json(service.record(call_id)), "waiting_for": service.waiting_for(call_id)}
+        )
 
     async def speak(request: Request, payload: dict[str, Any]) -> Response:
         await service.speak(request.path_params["call_id"], _text(payload, "text"))

@@ -393,6 +393,16 @@ class CallService:
         assert live.carrier_call_id is not None
         await self.provider.redirect(live.carrier_call_id, self._url(live.call.id, event="resume"))
 
+    def waiting_for(self, call_id: str) -> str | None:
+        """ "agent" while a consult step waits for the agent's reply, "caller" while a turn
+        waits for the caller, None otherwise (or for a call not in flight here)."""
+        live = self._live.get(call_id)
+        if live is None or live.call.ended:
+            return None
+        if live.agent_reply is not None and not live.agent_reply.done():
+            return "agent"
+        return "caller" if live.call.turn is not None else None
+
     def record(self, call_id: str) -> CallRecord:
         live = self._live.get(call_id)
         if live is not None:
