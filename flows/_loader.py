@@ -140,12 +140,12 @@ class _Builder:
             return str(node.value)
         if node.tag in _PLAIN_SCALAR_TAGS:
             return _plain_value(self.construct(node))
-        self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; flows use plain values")
+        self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; use plain YAML values")
         return str(node.value)
 
     def _check_collection_tag(self, node: Node) -> None:
         if node.tag not in _COLLECTION_TAGS:
-            self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; flows use plain values")
+            self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; use plain YAML values")
 
 
 def _plain_value(value: object) -> Data:

@@ -10,14 +10,26 @@ import pytest
 
 import flows
 import runner
+import runner.config
 import runner.dialects
 import runner.engine
+import runner.server
+import runner.service
 import runner.store
 
 
 @pytest.mark.parametrize(
     "package",
-    [flows, runner, runner.dialects, runner.engine, runner.store],
+    [
+        flows,
+        runner,
+        runner.config,
+        runner.dialects,
+        runner.engine,
+        runner.server,
+        runner.service,
+        runner.store,
+    ],
     ids=lambda package: package.__name__,
 )
 def test_all_lists_exactly_the_public_names(package: types.ModuleType) -> None:

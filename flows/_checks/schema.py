@@ -38,6 +38,8 @@ _PATTERN_WORDS = {
     "^[A-Za-z_][A-Za-z0-9_-]*$": "a step id (a letter or '_', then letters, digits, '_' or '-')",
     "^[0-9*#]?$": 'one key of 0-9 * #, or "" for none',
     "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language tag such as 'en-US'",
+    "^/": "a path starting with '/', such as '/voice/webhook'",
+    "^https?://\\S+$": "an http:// or https:// URL such as 'https://calls.example.com'",
 }
 
 

@@ -11,12 +11,25 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from runner.cli import export, graph, latency, lint, render, schema, simulate, status, tail, test
+from runner.cli import (
+    config,
+    export,
+    graph,
+    latency,
+    lint,
+    render,
+    schema,
+    setup,
+    simulate,
+    status,
+    tail,
+    test,
+)
 from runner.cli._base import ArgumentParser, CommandError, ParserExit
 
 __all__ = ["main"]
 
-_COMMANDS = (lint, graph, schema, simulate, test, render, tail, status, latency, export)
+_COMMANDS = (lint, graph, schema, simulate, test, render, tail, status, latency, export, config, setup)
 
 
 def _version() -> str:

@@ -1,0 +1,56 @@
+"""The config file (``callflow.yaml``): carrier, credentials, webhook server, inbound calls.
+
+``load_config`` reads it, with ``${NAME}`` taken from the environment and credentials
+falling back to the carriers' usual environment variables; ``setup_checks`` says whether
+the result is ready to run real calls. Credentials are held as ``Secret`` and never printed.
+"""
+
+from __future__ import annotations
+
+from runner.config._credentials import CREDENTIAL_ENV, SECRET_KEYS, missing_credentials
+from runner.config._errors import ConfigError, ConfigFileError, ConfigInvalidError
+from runner.config._exposure import unreachable_reason
+from runner.config._load import CONFIG_ENV, DEFAULT_CONFIG_FILE, find_config_file, load_config
+from runner.config._model import (
+    Config,
+    InboundPolicy,
+    InboundSettings,
+    PlivoSettings,
+    ProviderName,
+    ServeSettings,
+    TelnyxSettings,
+    TwilioSettings,
+    WebhookSecurity,
+)
+from runner.config._readiness import SetupCheck, setup_checks
+from runner.config._redact import redacted
+from runner.config._secret import Secret
+from runner.config._validate import CONFIG_SCHEMA
+
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_SCHEMA",
+    "CREDENTIAL_ENV",
+    "DEFAULT_CONFIG_FILE",
+    "SECRET_KEYS",
+    "Config",
+    "ConfigError",
+    "ConfigFileError",
+    "ConfigInvalidError",
+    "InboundPolicy",
+    "InboundSettings",
+    "PlivoSettings",
+    "ProviderName",
+    "Secret",
+    "ServeSettings",
+    "SetupCheck",
+    "TelnyxSettings",
+    "TwilioSettings",
+    "WebhookSecurity",
+    "find_config_file",
+    "load_config",
+    "missing_credentials",
+    "redacted",
+    "setup_checks",
+    "unreachable_reason",
+]

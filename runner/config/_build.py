@@ -1,0 +1,132 @@
+"""Turn validated config data into a ``Config``: defaults, environment fallbacks, paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flows import Data
+from runner.config._credentials import CREDENTIAL_ENV
+from runner.config._model import (
+    Config,
+    InboundPolicy,
+    InboundSettings,
+    PlivoSettings,
+    ProviderName,
+    ServeSettings,
+    TelnyxSettings,
+    TwilioSettings,
+    WebhookSecurity,
+)
+from runner.config._secret import Secret
+
+_DEFAULT_SERVE = ServeSettings()
+
+
+def build_config(
+    data: Mapping[str, Data], base: Path, source: Path | None, environ: Mapping[str, str]
+) -> Config:
+    """``data`` has passed ``validate``; relative paths are taken from ``base``."""
+    values = _Values(data, environ)
+    return Config(
+        provider=ProviderName(values.text("provider") or ProviderName.MOCK),
+        from_number=values.credential("from_number"),
+        twilio=TwilioSettings(
+            account_sid=values.credential("twilio.account_sid"),
+            auth_token=_secret(values.credential("twilio.auth_token")),
+        ),
+        telnyx=TelnyxSettings(
+            api_key=_secret(values.credential("telnyx.api_key")),
+            connection_id=values.credential("telnyx.connection_id"),
+            public_key=values.credential("telnyx.public_key"),
+        ),
+        plivo=PlivoSettings(
+            auth_id=values.credential("plivo.auth_id"),
+            auth_token=_secret(values.credential("plivo.auth_token")),
+        ),
+        serve=ServeSettings(
+            bind=values.text("serve.bind") or _DEFAULT_SERVE.bind,
+            port=values.integer("serve.port", _DEFAULT_SERVE.port),
+            path=values.text("serve.path") or _DEFAULT_SERVE.path,
+        ),
+        public_url=values.text("public_url"),
+        webhook_security=WebhookSecurity(
+            allowed_hosts=values.texts("webhook_security.allowed_hosts"),
+            trusted_proxy_ips=values.texts("webhook_security.trusted_proxy_ips"),
+            trust_forwarding_headers=values.flag("webhook_security.trust_forwarding_headers"),
+            skip_signature_verification=values.flag("webhook_security.skip_signature_verification"),
+        ),
+        inbound=InboundSettings(
+            policy=InboundPolicy(values.text("inbound.policy") or InboundPolicy.DISABLED),
+            allow_from=values.texts("inbound.allow_from"),
+            greeting=values.text("inbound.greeting"),
+            flow=_path(base, values.text("inbound.flow")),
+        ),
+        flows=tuple(_resolve(base, text) for text in values.texts("flows")),
+        max_duration_seconds=values.integer("max_duration_seconds", 300),
+        stale_call_reaper_seconds=values.integer("stale_call_reaper_seconds", 0),
+        max_concurrent_calls=values.integer("max_concurrent_calls", 100),
+        data_dir=_path(base, values.text("data_dir")),
+        source=source,
+    )
+
+
+class _Values:
+    """Typed reads of dotted keys; the schema has already vouched for every type."""
+
+    def __init__(self, data: Mapping[str, Data], environ: Mapping[str, str]) -> None:
+        self._data = data
+        self._environ = environ
+
+    def get(self, key: str) -> Data:
+        node: Data | Mapping[str, Data] = self._data
+        for part in key.split("."):
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get(part)
+        assert not isinstance(node, Mapping) or isinstance(node, dict), key
+        return node
+
+    def text(self, key: str) -> str | None:
+        value = self.get(key)
+        assert value is None or isinstance(value, str), key
+        return value
+
+    def credential(self, key: str) -> str | None:
+        """The file's value, else the environment's; an empty variable counts as unset,
+        as ``export TWILIO_AUTH_TOKEN=`` is how a shell often clears one."""
+        value = self.text(key)
+        if value is None:
+            value = self._environ.get(CREDENTIAL_ENV[key]) or None
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.get(key)
+        if value is None:
+            return ()
+        assert isinstance(value, list), key
+        assert all(isinstance(item, str) for item in value), key
+        return tuple(str(item) for item in value)
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.get(key)
+        assert value is None or (isinstance(value, int) and not isinstance(value, bool)), key
+        return default if value is None else value
+
+    def flag(self, key: str) -> bool:
+        value = self.get(key)
+        assert value is None or isinstance(value, bool), key
+        return bool(value)
+
+
+def _secret(value: str | None) -> Secret | None:
+    return None if value is None else Secret(value)
+
+
+def _path(base: Path, text: str | None) -> Path | None:
+    return None if text is None else _resolve(base, text)
+
+
+def _resolve(base: Path, text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path

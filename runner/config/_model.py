@@ -1,0 +1,90 @@
+"""The effective configuration: what the file said, the environment filled in, and defaults."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.config._secret import Secret
+
+
+class ProviderName(enum.StrEnum):
+    TWILIO = "twilio"
+    TELNYX = "telnyx"
+    PLIVO = "plivo"
+    #: Runs calls offline, in-process; needs no credentials and no public URL.
+    MOCK = "mock"
+
+
+class InboundPolicy(enum.StrEnum):
+    DISABLED = "disabled"
+    #: Answer only the numbers in ``allow_from``. Caller ID can be spoofed.
+    ALLOWLIST = "allowlist"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str | None = None
+    auth_token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class TelnyxSettings:
+    api_key: Secret | None = None
+    connection_id: str | None = None
+    #: Verifies webhook signatures; public by nature, so not a Secret.
+    public_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PlivoSettings:
+    auth_id: str | None = None
+    auth_token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    bind: str = "127.0.0.1"
+    port: int = 3334
+    path: str = "/voice/webhook"
+
+
+@dataclass(frozen=True)
+class WebhookSecurity:
+    allowed_hosts: tuple[str, ...] = ()
+    trusted_proxy_ips: tuple[str, ...] = ()
+    trust_forwarding_headers: bool = False
+    skip_signature_verification: bool = False
+
+
+@dataclass(frozen=True)
+class InboundSettings:
+    policy: InboundPolicy = InboundPolicy.DISABLED
+    allow_from: tuple[str, ...] = ()
+    greeting: str | None = None
+    flow: Path | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Paths are absolute: resolved against the config file's folder (or the current
+    folder when there is no file). ``source`` is the file read, None for none."""
+
+    provider: ProviderName = ProviderName.MOCK
+    from_number: str | None = None
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    telnyx: TelnyxSettings = field(default_factory=TelnyxSettings)
+    plivo: PlivoSettings = field(default_factory=PlivoSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    public_url: str | None = None
+    webhook_security: WebhookSecurity = field(default_factory=WebhookSecurity)
+    inbound: InboundSettings = field(default_factory=InboundSettings)
+    flows: tuple[Path, ...] = ()
+    max_duration_seconds: int = 300
+    stale_call_reaper_seconds: int = 0
+    max_concurrent_calls: int = 100
+    #: None: the store's own rule (--data-dir, $CALLFLOW_DATA_DIR, ./.callflow).
+    data_dir: Path | None = None
+    source: Path | None = None

@@ -1,0 +1,140 @@
+"""``callflow setup``'s checks: is this config ready to run real calls?
+
+Each check looks at the config alone, offline: nothing is dialled, resolved or fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flows import Problem, Severity, lint_paths
+from runner.config._credentials import CREDENTIAL_ENV, missing_credentials
+from runner.config._exposure import ip_literal, unreachable_reason
+from runner.config._model import Config, InboundPolicy, ProviderName
+
+_CALLER_ID_WARNING = "caller ID can be spoofed, so an allowlist is a weak screen, not authentication"
+
+
+@dataclass(frozen=True)
+class SetupCheck:
+    id: str
+    ok: bool
+    message: str
+
+
+def setup_checks(config: Config) -> list[SetupCheck]:
+    """Every check, in a fixed order: provider, provider-config, webhook-exposure,
+    webhook-security, flows, inbound."""
+    return [check(config) for check in _CHECKS]
+
+
+def _provider(config: Config) -> SetupCheck:
+    where = f"config file {config.source}" if config.source is not None else "no config file"
+    return SetupCheck("provider", True, f"{config.provider.value} ({where})")
+
+
+def _provider_config(config: Config) -> SetupCheck:
+    if config.provider is ProviderName.MOCK:
+        return SetupCheck("provider-config", True, "the mock provider needs no credentials")
+    missing = missing_credentials(config)
+    if not missing:
+        return SetupCheck("provider-config", True, f"every {config.provider.value} credential is set")
+    variables = ", ".join(CREDENTIAL_ENV[key] for key in missing)
+    them = "them" if len(missing) > 1 else "it"
+    return SetupCheck(
+        "provider-config",
+        False,
+        f"{config.provider.value} needs {', '.join(missing)}: set {them} in the config file "
+        f"or the environment ({variables})",
+    )
+
+
+def _webhook_exposure(config: Config) -> SetupCheck:
+    provider = config.provider.value
+    if config.provider is ProviderName.MOCK:
+        return SetupCheck(
+            "webhook-exposure", True, "the mock provider sends no webhooks; public_url is not needed"
+        )
+    if config.public_url is None:
+        return SetupCheck(
+            "webhook-exposure",
+            False,
+            f"public_url is not set: {provider} cannot reach this server's webhook; set it to the "
+            "https:// address that reaches this server (a tunnel's, say)",
+        )
+    # The config check has made sure the URL has a host.
+    host = urlsplit(config.public_url).hostname or ""
+    reason = unreachable_reason(host)
+    if reason is not None:
+        return SetupCheck(
+            "webhook-exposure", False, f"public_url host {host} is {reason}: {provider} cannot reach it"
+        )
+    found = "a public address" if ip_literal(host) is not None else "not resolved"
+    return SetupCheck(
+        "webhook-exposure", True, f"public_url host {host} is {found}; make sure it reaches this server"
+    )
+
+
+def _webhook_security(config: Config) -> SetupCheck:
+    if config.webhook_security.skip_signature_verification:
+        return SetupCheck(
+            "webhook-security",
+            False,
+            "signature verification is off: anyone can drive calls; use it only for local development",
+        )
+    return SetupCheck("webhook-security", True, "webhook signatures are verified")
+
+
+def _flows(config: Config) -> SetupCheck:
+    paths = list(dict.fromkeys([*config.flows, *([config.inbound.flow] if config.inbound.flow else [])]))
+    if not paths:
+        return SetupCheck("flows", True, "no flows configured")
+    report = lint_paths(paths)
+    failures = report.errors + len(report.failures)
+    if not failures:
+        return SetupCheck("flows", True, f"{_count(len(report.files), 'flow')} lint clean")
+    # An unreadable file stops a flow from running at all: it comes before any lint error.
+    first = report.failures[0] if report.failures else _first_error(report.problems)
+    return SetupCheck("flows", False, f"{_count(failures, 'error')} in the flows; first: {first}")
+
+
+def _first_error(problems: list[Problem]) -> str:
+    return next(problem.format() for problem in problems if problem.severity is Severity.ERROR)
+
+
+def _inbound(config: Config) -> SetupCheck:
+    inbound = config.inbound
+    if inbound.policy is InboundPolicy.DISABLED:
+        return SetupCheck("inbound", True, "inbound calls are rejected (policy disabled)")
+    needs = []
+    if inbound.policy is InboundPolicy.ALLOWLIST and not inbound.allow_from:
+        needs.append("numbers in inbound.allow_from")
+    if inbound.flow is None:
+        needs.append("inbound.flow")
+    note = f"; {_CALLER_ID_WARNING}" if inbound.policy is InboundPolicy.ALLOWLIST else ""
+    if needs:
+        return SetupCheck(
+            "inbound", False, f"policy {inbound.policy.value} needs {' and '.join(needs)}{note}"
+        )
+    who = (
+        _count(len(inbound.allow_from), "allowed number")
+        if inbound.policy is InboundPolicy.ALLOWLIST
+        else "anyone"
+    )
+    return SetupCheck("inbound", True, f"inbound calls from {who} run {inbound.flow}{note}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+_CHECKS: tuple[Callable[[Config], SetupCheck], ...] = (
+    _provider,
+    _provider_config,
+    _webhook_exposure,
+    _webhook_security,
+    _flows,
+    _inbound,
+)

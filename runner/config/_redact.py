@@ -1,0 +1,54 @@
+"""The effective config as plain data, fit to print: every secret masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows import Data
+from runner.config._model import Config
+from runner.config._secret import MASK, Secret
+
+
+def redacted(config: Config) -> dict[str, Data]:
+    """Every config key in the schema's order; a secret is ``"***"`` when set and None
+    when not, so the output tells whether a credential is there but never what it is."""
+    twilio, telnyx, plivo = config.twilio, config.telnyx, config.plivo
+    serve, security, inbound = config.serve, config.webhook_security, config.inbound
+    return {
+        "provider": config.provider.value,
+        "from_number": config.from_number,
+        "twilio": {"account_sid": twilio.account_sid, "auth_token": _mask(twilio.auth_token)},
+        "telnyx": {
+            "api_key": _mask(telnyx.api_key),
+            "connection_id": telnyx.connection_id,
+            "public_key": telnyx.public_key,
+        },
+        "plivo": {"auth_id": plivo.auth_id, "auth_token": _mask(plivo.auth_token)},
+        "serve": {"bind": serve.bind, "port": serve.port, "path": serve.path},
+        "public_url": config.public_url,
+        "webhook_security": {
+            "allowed_hosts": list(security.allowed_hosts),
+            "trusted_proxy_ips": list(security.trusted_proxy_ips),
+            "trust_forwarding_headers": security.trust_forwarding_headers,
+            "skip_signature_verification": security.skip_signature_verification,
+        },
+        "inbound": {
+            "policy": inbound.policy.value,
+            "allow_from": list(inbound.allow_from),
+            "greeting": inbound.greeting,
+            "flow": _text(inbound.flow),
+        },
+        "flows": [str(path) for path in config.flows],
+        "max_duration_seconds": config.max_duration_seconds,
+        "stale_call_reaper_seconds": config.stale_call_reaper_seconds,
+        "max_concurrent_calls": config.max_concurrent_calls,
+        "data_dir": _text(config.data_dir),
+    }
+
+
+def _mask(secret: Secret | None) -> str | None:
+    return None if secret is None else MASK
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)

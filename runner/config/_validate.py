@@ -1,0 +1,168 @@
+"""Check config data against ``config.schema.json`` and the rules a schema cannot say,
+without ever putting a secret into a message."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from flows import Data, Document, NodePath, Problem, Severity, check_schema, e164_problem
+from runner.config._credentials import SECRET_KEYS
+from runner.config._secret import MASK
+
+CONFIG_SCHEMA = "config.schema.json"
+
+# The same rule names as the flow schema check, so both read alike.
+WRONG_TYPE = "wrong-type"
+INVALID_VALUE = "invalid-value"
+PHONE_NUMBER = "phone-number"
+
+#: Keys under which credentials live; a value there is never shown.
+_SECRET_SECTIONS = frozenset(key.split(".")[0] for key in SECRET_KEYS)
+_SECRET_PATHS = frozenset(tuple(key.split(".")) for key in SECRET_KEYS)
+# Scrubbing shorter text would garble messages, and such a value protects nothing anyway.
+_MIN_SCRUBBED = 4
+_URL = re.compile(r"^https?://\S+$")
+
+
+def validate(document: Document, known_secrets: Iterable[str] = ()) -> list[Problem]:
+    """Every problem of the (substituted) config document, sorted by position.
+
+    ``known_secrets`` are further values to keep out of messages, such as credentials
+    taken from the environment.
+    """
+    shown, problems = _hide_secrets(document)
+    problems.extend(check_schema(shown, CONFIG_SCHEMA))
+    problems.extend(_value_problems(shown))
+    secrets = [*_secret_texts(document.data), *known_secrets]
+    return sorted((_scrub(problem, secrets) for problem in problems), key=lambda problem: problem.sort_key)
+
+
+def _hide_secrets(document: Document) -> tuple[Document, list[Problem]]:
+    """Report secrets of the wrong type by their kind alone, and put a harmless stand-in
+    in their place so the schema check, which quotes what it found, never sees them."""
+    data = document.data
+    if not isinstance(data, dict):
+        return document, []
+    problems: list[Problem] = []
+    shown = dict(data)
+
+    def hidden(path: NodePath, wanted: str, value: Data, why: str) -> None:
+        hint = "; write it in quotes" if wanted == "text" else ""
+        problems.append(
+            Problem(
+                document.file,
+                document.mark(path),
+                Severity.ERROR,
+                WRONG_TYPE,
+                f"expected {wanted} in {_dotted(path)}, found {_kind(value)} (not shown: {why}){hint}",
+            )
+        )
+
+    for section in sorted(_SECRET_SECTIONS & shown.keys()):
+        value = shown[section]
+        if _is_scalar(value):
+            hidden((section,), "a mapping", value, "it may hold a secret")
+            shown[section] = {}
+        elif isinstance(value, dict):
+            inner = dict(value)
+            for key in sorted(inner):
+                if (
+                    (section, key) in _SECRET_PATHS
+                    and _is_scalar(inner[key])
+                    and not isinstance(inner[key], str)
+                ):
+                    hidden((section, key), "text", inner[key], "it is a secret")
+                    inner[key] = MASK
+            shown[section] = inner
+    return dataclasses.replace(document, data=shown), problems
+
+
+def _value_problems(document: Document) -> Iterator[Problem]:
+    """What the schema cannot check: phone numbers, IP addresses, a URL's host."""
+
+    def problem(path: NodePath, rule: str, message: str) -> Problem:
+        return Problem(document.file, document.mark(path), Severity.ERROR, rule, message)
+
+    from_number = document.get(("from_number",))
+    if isinstance(from_number, str) and from_number:
+        reason = e164_problem(from_number)
+        if reason is not None:
+            yield problem(("from_number",), PHONE_NUMBER, f"{reason}, found '{from_number}' (in from_number)")
+    for path, number in _texts(document, ("inbound", "allow_from")):
+        reason = e164_problem(number)
+        if reason is not None:
+            yield problem(path, PHONE_NUMBER, f"{reason}, found '{number}' (in {_dotted(path)})")
+    for path, address in _texts(document, ("webhook_security", "trusted_proxy_ips")):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            yield problem(
+                path,
+                INVALID_VALUE,
+                f"expected an IP address such as 10.0.0.5 in {_dotted(path)}, found '{address}'",
+            )
+    url = document.get(("public_url",))
+    if isinstance(url, str) and _URL.match(url) and not _has_host(url):
+        yield problem(
+            ("public_url",),
+            INVALID_VALUE,
+            f"expected a URL with a host name or address, such as https://calls.example.com, "
+            f"in public_url, found '{url}'",
+        )
+
+
+def _texts(document: Document, path: NodePath) -> Iterator[tuple[NodePath, str]]:
+    items = document.get(path)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, str) and item:
+                yield (*path, index), item
+
+
+def _has_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- reading it raises for a port that is not a number in range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
+def _secret_texts(data: Data) -> Iterator[str]:
+    if not isinstance(data, dict):
+        return
+    for section, key in _SECRET_PATHS:
+        settings = data.get(section)
+        value = settings.get(key) if isinstance(settings, dict) else settings
+        if isinstance(value, str):
+            yield value
+
+
+def _scrub(problem: Problem, secrets: Iterable[str]) -> Problem:
+    """Defense in depth: a secret that also stands elsewhere in the file (pasted into the
+    wrong key, say) is masked wherever a message quotes it."""
+    message = problem.message
+    for secret in secrets:
+        if len(secret) >= _MIN_SCRUBBED:
+            message = message.replace(secret, MASK)
+    return problem if message == problem.message else dataclasses.replace(problem, message=message)
+
+
+def _is_scalar(value: Data) -> bool:
+    return value is not None and not isinstance(value, dict | list)
+
+
+def _kind(value: Data) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
+
+
+def _dotted(path: NodePath) -> str:
+    return ".".join(str(part) for part in path)

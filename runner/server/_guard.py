@@ -1,0 +1,188 @@
+"""The voice webhook's request pipeline: only the carrier gets in, and only once.
+
+In this order, cheapest refusal first:
+
+1. POST only (405).
+2. The carrier's signature headers are there before the body is read (401).
+3. At most ``per_address`` requests in flight from one address (429); the table of
+   addresses is bounded too.
+4. The body is at most ``max_body`` bytes (413) and arrives within ``body_seconds`` (408).
+5. The signature is checked over the public URL and the body (401); nothing about
+   any call changes on a failure.
+6. A request identical to one verified in the last ten minutes is acknowledged with
+   an empty document and has no effect.
+
+The turn token of gather callbacks (a stale turn cannot answer a newer one) is the
+engine's check, behind this pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from runner.server._public_url import PublicUrl
+from runner.server._replay import ReplayCache
+
+logger = logging.getLogger("callflow.server")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class SignatureCheck(Protocol):
+    #: Lower-case names of the headers every signed request carries.
+    headers: tuple[str, ...]
+
+    def verify(
+        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
+    ) -> bool:
+        """Whether the request is signed by the carrier. Never raises on hostile input."""
+        ...
+
+    def replay_key(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[bytes, str]:
+        """What was signed, and the signature (or nonce) that names this delivery."""
+        ...
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    per_address: int = 8
+    addresses: int = 4096
+    max_body: int = 64 * 1024
+    body_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    status: int
+    body: str
+    media_type: str = "application/xml"
+
+
+Handler = Callable[[dict[str, str], dict[str, str]], Awaitable[WebhookAnswer]]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class WebhookGuard:
+    """A raw ASGI app: the pipeline above, then ``handler(query, params)``."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        check: SignatureCheck | None,
+        public_url: PublicUrl,
+        empty_document: Callable[[], str],
+        *,
+        limits: GuardLimits = GuardLimits(),
+        replays: ReplayCache | None = None,
+        on_refusal: Callable[[str], None] = lambda reason: None,
+    ) -> None:
+        self.handler = handler
+        self.check = check
+        self.public_url = public_url
+        self.empty_document = empty_document
+        self.limits = limits
+        self.replays = replays or ReplayCache()
+        self.on_refusal = on_refusal
+        self._in_flight: dict[str, int] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = await self._answer(scope, receive)
+        headers = [(b"content-type", f"{answer.media_type}; charset=utf-8".encode())]
+        if answer.status == 405:
+            headers.append((b"allow", b"POST"))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body.encode("utf-8")})
+
+    def _refuse(self, status: int, reason: str) -> WebhookAnswer:
+        self.on_refusal(reason)
+        return WebhookAnswer(status, reason, "text/plain")
+
+    async def _answer(self, scope: Scope, receive: Receive) -> WebhookAnswer:
+        if scope["method"] != "POST":
+            return self._refuse(405, "the voice webhook takes POST only")
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        if self.check is not None and not all(headers.get(name) for name in self.check.headers):
+            return self._refuse(401, "the carrier's signature headers are missing")
+        client = scope.get("client")
+        address = client[0] if client else ""
+        if not self._enter(address):
+            return self._refuse(429, "too many requests in flight from this address")
+        try:
+            return await self._checked(scope, receive, headers, address)
+        finally:
+            self._leave(address)
+
+    async def _checked(
+        self, scope: Scope, receive: Receive, headers: dict[str, str], address: str
+    ) -> WebhookAnswer:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limits.max_body:
+            return self._refuse(413, f"the body is over {self.limits.max_body} bytes")
+        try:
+            async with asyncio.timeout(self.limits.body_seconds):
+                body = await self._body(receive)
+        except TimeoutError:
+            return self._refuse(408, f"the body did not arrive within {self.limits.body_seconds:g} s")
+        except _TooLarge:
+            return self._refuse(413, f"the body is over {self.limits.max_body} bytes")
+        params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        if self.check is None:
+            logger.warning("webhook signature verification is OFF: anyone can drive calls")
+        else:
+            url = self.public_url.url(
+                scope.get("scheme", "http"), headers, address, scope["path"], query_string
+            )
+            if url is None:
+                return self._refuse(400, "the Host header is not a valid host")
+            if not self.check.verify(url, headers, body, params):
+                return self._refuse(401, "the signature does not match")
+            signed, signature = self.check.replay_key(url, headers, body)
+            if self.replays.seen_before(ReplayCache.key(signed, signature)):
+                self.on_refusal("replay")
+                return WebhookAnswer(200, self.empty_document())
+        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        return await self.handler(query, dict(params))
+
+    async def _body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise TimeoutError  # the client gave up mid-body: as good as never arriving
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limits.max_body:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _enter(self, address: str) -> bool:
+        count = self._in_flight.get(address, 0)
+        if count >= self.limits.per_address:
+            return False
+        if count == 0 and len(self._in_flight) >= self.limits.addresses:
+            return False
+        self._in_flight[address] = count + 1
+        return True
+
+    def _leave(self, address: str) -> None:
+        count = self._in_flight.get(address, 1) - 1
+        if count <= 0:
+            self._in_flight.pop(address, None)
+        else:
+            self._in_flight[address] = count
