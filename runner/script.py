@@ -73,7 +73,9 @@ def parse_input(text: str) -> CallerAction:
         return HangUp()
     if _KEYS.fullmatch(stripped):
         return Press(stripped)
-    raise ScriptError(f"expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found '{text}'")
+    raise ScriptError(
+        f"expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found '{text}'"
+    )
 
 
 def parse_inputs(texts: list[str]) -> list[CallerAction]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable, WebhookFormatError
 from runner.script import HangUp, Press, Say, ScriptError, Silence, Wait, parse_input
@@ -66,13 +67,17 @@ class MockProvider:
     name = "mock"
     dialect = "twilio"
 
-    def __init__(self, client: httpx.AsyncClient | None = None, *, answers: bool = True) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient | None = None, *, answers: bool = True, auth_token: str = ""
+    ) -> None:
         self._client = client or httpx.AsyncClient(timeout=30.0)
         self._owns_client = client is None
         self.calls: dict[str, MockCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: False: calls ring and are never answered, and no end is ever reported.
         self.answers = answers
+        #: Requests are signed as Twilio signs them, with this key; "" sends no signature.
+        self.auth_token = auth_token
 
     async def place_call(self, call: OutboundCall) -> str:
         for text in call.callee_script:
@@ -209,11 +214,17 @@ class MockProvider:
             "Direction": "outbound-api",
             **fields,
         }
-        response = await self._client.post(url, data=form)
+        response = await self._post(url, form)
         if response.status_code != 200:
             logger.warning("mock call %s: the webhook answered %s", mock.sid, response.status_code)
             return None
         return response.text
+
+    async def _post(self, url: str, form: Mapping[str, str]) -> httpx.Response:
+        headers = {}
+        if self.auth_token:
+            headers["X-Twilio-Signature"] = twilio.signature(self.auth_token, url, list(form.items()))
+        return await self._client.post(url, data=form, headers=headers)
 
     async def _status(self, mock: MockCall, status: str) -> None:
         form = {
@@ -224,7 +235,7 @@ class MockProvider:
             "Direction": "outbound-api",
         }
         try:
-            await self._client.post(mock.outbound.status_url, data=form)
+            await self._post(mock.outbound.status_url, form)
         except httpx.HTTPError as error:
             raise ProviderUnreachable(self.name, f"the webhook cannot be reached: {error}") from None
 

@@ -11,16 +11,18 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runner.dialects import render
 from runner.engine import InputError
 from runner.providers._errors import ProviderError, WebhookFormatError
+from runner.server._guard import GuardLimits, SignatureCheck, WebhookAnswer, WebhookGuard
 from runner.server._metrics import Metrics
+from runner.server._public_url import PublicUrl
 from runner.service import CallService, ServiceError
 from runner.types import CallRecord
 
@@ -37,29 +39,43 @@ class AppSettings:
     control_token: str = ""
 
 
-def build_app(service: CallService, settings: AppSettings, metrics: Metrics | None = None) -> Starlette:
+def build_app(
+    service: CallService,
+    settings: AppSettings,
+    *,
+    check: SignatureCheck | None,
+    public_url: PublicUrl,
+    limits: GuardLimits | None = None,
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """The app. ``check`` None turns signature verification off (local development only)."""
     metrics = metrics or Metrics()
     path = settings.webhook_path.rstrip("/") or "/"
     service.on_start = lambda record: metrics.calls_started.labels(record.direction.value).inc()
     service.on_end = lambda record: metrics.calls_ended.labels(str(record.end_reason)).inc()
 
-    async def webhook(request: Request) -> Response:
+    async def answer_webhook(query: dict[str, str], params: dict[str, str]) -> WebhookAnswer:
         started = time.perf_counter()
-        body = await request.body()
-        params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        query = dict(request.query_params)
         try:
-            document = await service.webhook(query, params)
+            return WebhookAnswer(200, await service.webhook(query, params))
         except WebhookFormatError as error:
             metrics.errors.labels("webhook-format").inc()
-            return PlainTextResponse(str(error), status_code=400)
+            return WebhookAnswer(400, str(error), "text/plain")
         except ServiceError as error:
             metrics.errors.labels("webhook-" + type(error).__name__).inc()
-            return PlainTextResponse(str(error), status_code=error.status)
+            return WebhookAnswer(error.status, str(error), "text/plain")
         finally:
             metrics.webhook_seconds.observe(time.perf_counter() - started)
             metrics.calls_in_flight.set(service.calls_in_flight)
-        return Response(document, media_type=XML)
+
+    webhook = WebhookGuard(
+        answer_webhook,
+        check,
+        public_url,
+        lambda: render(service.provider.dialect, [], webhook_url=path, call_id=""),
+        limits=limits or GuardLimits(),
+        on_refusal=lambda reason: metrics.errors.labels("webhook-refused").inc(),
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse(
@@ -146,7 +162,7 @@ def build_app(service: CallService, settings: AppSettings, metrics: Metrics | No
             await service.stop()
 
     routes = [
-        Route(path, webhook, methods=["POST"]),
+        Route(path, webhook),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
         Route("/api/calls", control(initiate), methods=["POST"]),
@@ -158,7 +174,7 @@ def build_app(service: CallService, settings: AppSettings, metrics: Metrics | No
         Route("/api/calls/{call_id}/wait", control(wait), methods=["POST"]),
     ]
     if path != "/":
-        routes.append(Route(path + "/", webhook, methods=["POST"]))
+        routes.append(Route(path + "/", webhook))
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -36,8 +36,10 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class SignatureCheck(Protocol):
-    #: Lower-case names of the headers every signed request carries.
-    headers: tuple[str, ...]
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Lower-case names of the headers every signed request carries."""
+        ...
 
     def verify(
         self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
@@ -82,7 +84,7 @@ class WebhookGuard:
         public_url: PublicUrl,
         empty_document: Callable[[], str],
         *,
-        limits: GuardLimits = GuardLimits(),
+        limits: GuardLimits | None = None,
         replays: ReplayCache | None = None,
         on_refusal: Callable[[str], None] = lambda reason: None,
     ) -> None:
@@ -90,7 +92,7 @@ class WebhookGuard:
         self.check = check
         self.public_url = public_url
         self.empty_document = empty_document
-        self.limits = limits
+        self.limits = limits or GuardLimits()
         self.replays = replays or ReplayCache()
         self.on_refusal = on_refusal
         self._in_flight: dict[str, int] = {}

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -219,7 +220,9 @@ class CallService:
             return render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id=call_id)
         if event in ("resume", "connected"):
             return self._resume(live)
-        if live.carrier_call_id is None:
+        if live.carrier_call_id != hook.carrier_call_id:
+            # The id the carrier's webhooks use is the one its API takes for this call
+            # (Plivo answers place_call with a request id that webhooks never show).
             live.carrier_call_id = hook.carrier_call_id
             self._by_carrier_id[hook.carrier_call_id] = call_id
         events = self._events_for(live, hook, kind, turn)
@@ -391,7 +394,9 @@ class CallService:
             raise CallNotLiveError(live.call.id, "it is not connected")
         live.pending = actions
         assert live.carrier_call_id is not None
-        await self.provider.redirect(live.carrier_call_id, self._url(live.call.id, event="resume"))
+        # A fresh reference in every resume URL: two redirects never look like one replayed.
+        resume = self._url(live.call.id, event="resume", ref=secrets.token_urlsafe(6))
+        await self.provider.redirect(live.carrier_call_id, resume)
 
     def waiting_for(self, call_id: str) -> str | None:
         """ "agent" while a consult step waits for the agent's reply, "caller" while a turn

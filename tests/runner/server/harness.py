@@ -10,15 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from twilio.request_validator import RequestValidator
 
 from flows import load_flow
 from runner.providers.mock import MockProvider
 from runner.server import AppSettings, BackgroundServer, bind, build_app
+from runner.server._public_url import PublicUrl
+from runner.server._signatures import TwilioSignature
 from runner.service import CallService, InboundPolicy, ServiceSettings
 from runner.store import open_store
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 TOKEN = "test-control-token"
+#: The mock carrier signs its webhooks as Twilio does, with this key.
+SIGNING_KEY = "test-signing-key"
 
 
 @dataclass
@@ -38,6 +43,12 @@ class Running:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         return httpx.request(method, f"{self.base}{path}", json=body, headers=headers, timeout=timeout)
 
+    def post_webhook(self, query: str, form: dict[str, str]) -> httpx.Response:
+        """A carrier's request, signed by the official Twilio library (not by the code under test)."""
+        url = f"{self.webhook}{query}"
+        signature = RequestValidator(SIGNING_KEY).compute_signature(url, form)
+        return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the server's own event loop (where the service lives)."""
         loop = self.server.loop
@@ -56,10 +67,12 @@ def running_server(
     service_settings = replace(
         ServiceSettings(webhook_url=f"{base}/voice/webhook", from_number="+14155550199"), **settings
     )
-    provider = MockProvider()
+    provider = MockProvider(auth_token=SIGNING_KEY)
     flow_files = [load_flow(EXAMPLES / f"{name}.yaml") for name in flows]
     service = CallService(service_settings, provider, lambda: open_store(data_dir), flow_files)
-    app = build_app(service, AppSettings(control_token=TOKEN))
+    app = build_app(
+        service, AppSettings(control_token=TOKEN), check=TwilioSignature(SIGNING_KEY), public_url=PublicUrl()
+    )
     server = BackgroundServer(app, sock)
     with server:
         yield Running(base, service, provider, server)

@@ -48,10 +48,6 @@ def _wait_until(server: Running, call_id: str, waiting_for: str, seconds: float 
     raise AssertionError(f"call {call_id} never waited for the {waiting_for}: {status}")
 
 
-def _post_webhook(server: Running, query: str, form: dict[str, str]) -> httpx.Response:
-    return httpx.post(f"{server.webhook}{query}", data=form, timeout=10)
-
-
 def test_continue_is_the_agents_turn_in_a_consult_step(data_dir: Path) -> None:
     with running_server(data_dir) as server:
         started = server.api(
@@ -129,8 +125,7 @@ def test_inbound_calls_follow_the_policy(data_dir: Path) -> None:
         policy="allowlist", allow_from=("+1 (415) 555-0111",), flow="inbound-hotline", greeting="Welcome."
     )
     with running_server(data_dir, inbound=policy) as server:
-        refused = _post_webhook(
-            server,
+        refused = server.post_webhook(
             "",
             {
                 "CallSid": "CA1",
@@ -141,12 +136,11 @@ def test_inbound_calls_follow_the_policy(data_dir: Path) -> None:
             },
         )
         assert refused.text.splitlines()[-2:] == ['  <Reject reason="rejected"/>', "</Response>"]
-        anonymous = _post_webhook(
-            server, "", {"CallSid": "CA2", "From": "anonymous", "To": "+14155550199", "Direction": "inbound"}
+        anonymous = server.post_webhook(
+            "", {"CallSid": "CA2", "From": "anonymous", "To": "+14155550199", "Direction": "inbound"}
         )
         assert "<Reject" in anonymous.text
-        admitted = _post_webhook(
-            server,
+        admitted = server.post_webhook(
             "",
             {"CallSid": "CA3", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"},
         )
@@ -169,9 +163,9 @@ async def _all_records(server: Running) -> list[CallRecord]:
 
 def test_a_malformed_webhook_or_unknown_call_gets_a_clear_status(data_dir: Path) -> None:
     with running_server(data_dir) as server:
-        no_sid = _post_webhook(server, "?call_id=call-x&event=answer", {"CallStatus": "in-progress"})
+        no_sid = server.post_webhook("?call_id=call-x&event=answer", {"CallStatus": "in-progress"})
         assert (no_sid.status_code, no_sid.text) == (400, "mock: webhook without the 'CallSid' field")
-        unknown = _post_webhook(server, "?call_id=call-x&event=answer", {"CallSid": "CA9"})
+        unknown = server.post_webhook("?call_id=call-x&event=answer", {"CallSid": "CA9"})
         assert (unknown.status_code, unknown.text) == (404, "no call with id 'call-x'")
         assert httpx.get(server.webhook, timeout=10).status_code == 405
         assert httpx.get(f"{server.base}/healthz", timeout=10).json() == {

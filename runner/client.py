@@ -1,0 +1,92 @@
+"""A client of the control API, for the ``callflow call|speak|continue|dtmf|end`` commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ControlError(Exception):
+    """The server answered a control request with an error; ``status`` is its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ServerUnreachable(Exception):
+    """Nothing answers at the control API's address."""
+
+
+class ControlClient:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def is_callflow(self) -> bool:
+        """Whether a callflow server answers at this address (False: nothing, or another program)."""
+        try:
+            response = self._client.get("/healthz", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        try:
+            return response.status_code == 200 and response.json().get("service") == "callflow"
+        except ValueError:
+            return False
+
+    def initiate(
+        self, flow: str, variables: dict[str, str], to: str | None = None, inputs: list[str] | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"flow": flow, "vars": variables, "inputs": inputs or []}
+        if to is not None:
+            body["to"] = to
+        return self._request("POST", "/api/calls", body)
+
+    def status(self, call_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/api/calls/{call_id}")
+
+    def speak(self, call_id: str, text: str) -> dict[str, Any]:
+        return self._request("POST", f"/api/calls/{call_id}/speak", {"text": text})
+
+    def continue_call(self, call_id: str, text: str, timeout: float) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/api/calls/{call_id}/continue", {"text": text, "timeout": timeout}, wait=timeout
+        )
+
+    def dtmf(self, call_id: str, digits: str) -> dict[str, Any]:
+        return self._request("POST", f"/api/calls/{call_id}/dtmf", {"digits": digits})
+
+    def end(self, call_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/api/calls/{call_id}/end")
+
+    def wait(self, call_id: str, timeout: float) -> dict[str, Any]:
+        return self._request("POST", f"/api/calls/{call_id}/wait", {"timeout": timeout}, wait=timeout)
+
+    def _request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, wait: float = 0.0
+    ) -> dict[str, Any]:
+        try:
+            response = self._client.request(method, path, json=body, timeout=wait + 30.0)
+        except httpx.HTTPError as error:
+            raise ServerUnreachable(f"no callflow server answers at {self.base_url}: {error}") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {"error": response.text}
+        if response.status_code >= 400:
+            raise ControlError(response.status_code, str(payload.get("error", response.text)))
+        if not isinstance(payload, dict):
+            raise ControlError(response.status_code, "the server's answer is not a JSON object")
+        return payload

@@ -1,0 +1,251 @@
+"""Telnyx: place and steer TeXML calls over its REST API, read its webhooks, check signatures.
+
+Endpoints (https://developers.telnyx.com/api-reference/texml-rest-commands/), all with
+``Authorization: Bearer <api key>`` and a JSON body:
+
+- place: ``POST /v2/texml/calls/{connection_id}`` ("Create a connection-scoped TeXML call").
+  Chosen over the account-scoped ``POST /v2/texml/Accounts/{account_sid}/Calls`` because
+  the configuration holds the TeXML application's connection id and no account sid, and
+  because its documented answer is a flat object carrying ``call_sid`` (the account-scoped
+  one documents only from, to and status). The fields beyond From, To and Url
+  (``UrlMethod``, ``StatusCallback*``, ``MachineDetection``) are those the official Python
+  SDK sends to this path (``texml.calls.initiate``). Telnyx documents no ring timeout for
+  TeXML calls, so ``OutboundCall.ring_timeout`` is not sent: the application's applies.
+- hang up: ``POST /v2/texml/calls/{call_sid}/update`` with ``{"Status": "completed"}``; a
+  404 means the call is over. Telnyx marks this update deprecated; its successor,
+  ``POST /v2/texml/Accounts/{account_sid}/Calls/{call_sid}``, needs an account sid the
+  configuration does not have.
+- send digits: the same update with ``{"Texml": ...}``: ``<Play digits>`` then ``<Redirect>``.
+- redirect: the same update with ``{"Url": ..., "Method": "POST"}``.
+
+Webhook fields are Twilio's (TeXML callbacks: https://developers.telnyx.com/api-reference/
+callbacks/, e.g. "TeXML gather": ``Digits``, ``SpeechResult``, ``Confidence``). Signatures:
+Ed25519 over ``"{telnyx-timestamp}|{raw body}"``, checked with the account's public key
+(https://developers.telnyx.com/docs/development/api-fundamentals/webhooks; default
+tolerance 300 s, as in the official SDKs).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import math
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from runner.dialects import dtmf_then_redirect
+from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
+from runner.providers._errors import (
+    ProviderAPIError,
+    ProviderConfigError,
+    ProviderUnreachable,
+    WebhookFormatError,
+)
+from runner.types import EndReason
+
+if TYPE_CHECKING:
+    from runner.providers._base import Provider
+
+API_BASE = "https://api.telnyx.com"
+TIMEOUT = httpx.Timeout(10.0)
+
+# Telnyx takes several status callback events as one space-separated value.
+_STATUS_EVENTS = "initiated ringing answered completed"
+# queued and initiated say nothing the runner acts on; anything unknown is never terminal.
+_STATUSES: Mapping[str, tuple[str, EndReason | None]] = {
+    "ringing": ("ringing", None),
+    "in-progress": ("answered", None),
+    "answered": ("answered", None),
+    "completed": ("ended", EndReason.COMPLETED),
+    "busy": ("ended", EndReason.BUSY),
+    "no-answer": ("ended", EndReason.NO_ANSWER),
+    "failed": ("ended", EndReason.FAILED),
+    "canceled": ("ended", EndReason.HANGUP_BOT),
+}
+_DETAIL_MAX = 500
+# Longer than any Unix time in seconds for the next few million years: refuse before int().
+_TIMESTAMP_MAX_DIGITS = 12
+
+
+class TelnyxProvider:
+    """Telnyx's TeXML (Twilio-compatible) voice API."""
+
+    name = "telnyx"
+    dialect = "telnyx"
+
+    def __init__(
+        self,
+        api_key: str | None,
+        connection_id: str | None,
+        *,
+        api_base: str = API_BASE,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not api_key:
+            raise ProviderConfigError(self.name, "the setting telnyx.api_key is missing")
+        if not connection_id:
+            raise ProviderConfigError(self.name, "the setting telnyx.connection_id is missing")
+        self._api_base = api_base.rstrip("/")
+        self._calls_url = f"{self._api_base}/v2/texml/calls"
+        self._connection_id = connection_id
+        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        self._secrets = (api_key,)
+        self._owns_client = client is None
+        self._client = httpx.AsyncClient(timeout=TIMEOUT) if client is None else client
+
+    async def place_call(self, call: OutboundCall) -> str:
+        body: dict[str, str] = {
+            "To": call.to,
+            "From": call.caller_id,
+            "Url": call.answer_url,
+            "UrlMethod": "POST",
+            "StatusCallback": call.status_url,
+            "StatusCallbackMethod": "POST",
+            "StatusCallbackEvent": _STATUS_EVENTS,
+        }
+        if call.machine_detection:
+            body["MachineDetection"] = "Enable"
+        response = await self._post(f"/{quote(self._connection_id, safe='')}", body)
+        call_sid = _call_sid(response)
+        if call_sid is None:
+            raise ProviderAPIError(self.name, response.status_code, "the answer names no call_sid")
+        return call_sid
+
+    async def hang_up(self, carrier_call_id: str) -> None:
+        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Status": "completed"}, ok={404})
+
+    async def send_digits(self, carrier_call_id: str, digits: str, resume_url: str) -> None:
+        texml = dtmf_then_redirect(self.dialect, digits, resume_url)
+        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Texml": texml})
+
+    async def redirect(self, carrier_call_id: str, url: str) -> None:
+        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Url": url, "Method": "POST"})
+
+    def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
+        call_sid = _text(params, "CallSid")
+        if call_sid is None:
+            raise WebhookFormatError(self.name, "CallSid")
+        status, end_reason = _STATUSES.get(_text(params, "CallStatus") or "", ("", None))
+        return CarrierWebhook(
+            carrier_call_id=call_sid,
+            kind=kind,
+            status=status,
+            end_reason=end_reason,
+            from_number=_text(params, "From"),
+            to_number=_text(params, "To"),
+            inbound=_text(params, "Direction") == "inbound",
+            digits=_text(params, "Digits"),
+            speech=_text(params, "SpeechResult"),
+            confidence=_confidence(_text(params, "Confidence")),
+            machine=_is_machine(_text(params, "AnsweredBy")),
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def _post(self, path: str, body: Mapping[str, str], *, ok: Collection[int] = ()) -> httpx.Response:
+        try:
+            response = await self._client.post(self._calls_url + path, json=body, headers=self._headers)
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise ProviderUnreachable(self.name, f"no answer from {self._api_base}: {reason}") from exc
+        if response.is_error and response.status_code not in ok:
+            raise ProviderAPIError(self.name, response.status_code, self._detail(response))
+        return response
+
+    def _detail(self, response: httpx.Response) -> str:
+        """Telnyx's own ``errors[0].detail`` (else its title), else the body; never the key."""
+        detail: Any = None
+        try:
+            first = response.json()["errors"][0]
+            detail = first.get("detail") or first.get("title")
+        except (ValueError, LookupError, TypeError, AttributeError):
+            pass
+        if not isinstance(detail, str) or not detail:
+            detail = response.text.strip()[:_DETAIL_MAX] or response.reason_phrase
+        for secret in self._secrets:
+            detail = detail.replace(secret, "[redacted]")
+        return str(detail)
+
+
+def signature_valid(
+    public_key: str, timestamp: str, body: bytes, signature: str, now: float, tolerance: float = 300
+) -> bool:
+    """Whether ``signature`` (telnyx-signature-ed25519, base64) signs ``timestamp|body``.
+
+    ``public_key`` is the account's base64 Ed25519 key, ``timestamp`` the telnyx-timestamp
+    header (Unix seconds) and ``now`` the current Unix time: a timestamp more than
+    ``tolerance`` seconds away is refused, so a captured request cannot be replayed later.
+    Hostile or malformed input gives False, never an exception.
+    """
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _TIMESTAMP_MAX_DIGITS:
+        return False
+    # Written so that a NaN clock refuses rather than accepts.
+    if not abs(now - int(timestamp)) <= tolerance:
+        return False
+    key = _public_key(public_key)
+    if key is None:
+        return False
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        key.verify(raw, timestamp.encode() + b"|" + body)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=8)
+def _public_key(encoded: str) -> Ed25519PublicKey | None:
+    """The key object, parsed once per key rather than once per webhook."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(encoded.strip(), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _call_sid(response: httpx.Response) -> str | None:
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    # Flat as documented; wrapped in "data" as Telnyx's older TeXML answers were.
+    for holder in (answer, answer.get("data") if isinstance(answer, dict) else None):
+        if isinstance(holder, dict):
+            for field in ("call_sid", "sid"):
+                value = holder.get(field)
+                if isinstance(value, str) and value:
+                    return value
+    return None
+
+
+def _text(params: Mapping[str, str], name: str) -> str | None:
+    """A field's value; empty counts as absent, as carriers send empty fields freely."""
+    return params.get(name) or None
+
+
+def _confidence(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_machine(answered_by: str | None) -> bool:
+    """machine, machine_start, machine_end_* or fax: anything but a person."""
+    return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
+
+
+if TYPE_CHECKING:
+    # mypy checks here, not at the first caller, that the class satisfies the protocol.
+    def _conforms(provider: TelnyxProvider) -> Provider:
+        return provider

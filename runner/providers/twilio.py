@@ -1,0 +1,253 @@
+"""Twilio: place and steer calls over its REST API, read its webhooks, check their signatures.
+
+Endpoints, from the Call resource reference (https://www.twilio.com/docs/voice/api/call-resource):
+
+- place: ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json``, form-encoded, HTTP basic
+  auth (account SID, auth token); the answer's ``sid`` is the call's id.
+- hang up: ``POST .../Calls/{CallSid}.json`` with ``Status=completed``; a 404 means the call
+  is over and gone, which is what was asked.
+- send digits: the same update with an inline ``Twiml`` document (``<Play digits>`` then
+  ``<Redirect>``), since a live call takes DTMF only from a document.
+- redirect: the same update with ``Url`` and ``Method=POST``.
+
+Webhook fields follow "TwiML request parameters" (https://www.twilio.com/docs/voice/twiml),
+the ``<Gather>`` action parameters and answering machine detection
+(https://www.twilio.com/docs/voice/answering-machine-detection). The signature scheme is
+"Webhooks security" (https://www.twilio.com/docs/usage/webhooks/webhooks-security); the
+tests hold it against the official SDK's ``RequestValidator``.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import math
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from runner.dialects import dtmf_then_redirect
+from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
+from runner.providers._errors import (
+    ProviderAPIError,
+    ProviderConfigError,
+    ProviderUnreachable,
+    WebhookFormatError,
+)
+from runner.types import EndReason
+
+if TYPE_CHECKING:
+    from runner.providers._base import Provider
+
+API_BASE = "https://api.twilio.com"
+TIMEOUT = httpx.Timeout(10.0)
+
+_STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# queued and initiated say nothing the runner acts on; anything unknown is never terminal.
+_STATUSES: Mapping[str, tuple[str, EndReason | None]] = {
+    "ringing": ("ringing", None),
+    "in-progress": ("answered", None),
+    "answered": ("answered", None),
+    "completed": ("ended", EndReason.COMPLETED),
+    "busy": ("ended", EndReason.BUSY),
+    "no-answer": ("ended", EndReason.NO_ANSWER),
+    "failed": ("ended", EndReason.FAILED),
+    # Only the REST API cancels a queued or ringing call, and only the runner calls it.
+    "canceled": ("ended", EndReason.HANGUP_BOT),
+}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_DETAIL_MAX = 500
+
+
+class TwilioProvider:
+    """Twilio's Programmable Voice, driven with TwiML."""
+
+    name = "twilio"
+    dialect = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str | None,
+        auth_token: str | None,
+        *,
+        api_base: str = API_BASE,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not account_sid:
+            raise ProviderConfigError(self.name, "the setting twilio.account_sid is missing")
+        if not auth_token:
+            raise ProviderConfigError(self.name, "the setting twilio.auth_token is missing")
+        self._api_base = api_base.rstrip("/")
+        self._calls_url = f"{self._api_base}/2010-04-01/Accounts/{quote(account_sid, safe='')}/Calls"
+        self._auth = httpx.BasicAuth(account_sid, auth_token)
+        basic = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self._secrets = (auth_token, basic)
+        self._owns_client = client is None
+        self._client = httpx.AsyncClient(timeout=TIMEOUT) if client is None else client
+
+    async def place_call(self, call: OutboundCall) -> str:
+        form: dict[str, str | list[str]] = {
+            "To": call.to,
+            "From": call.caller_id,
+            "Url": call.answer_url,
+            "Method": "POST",
+            "StatusCallback": call.status_url,
+            "StatusCallbackMethod": "POST",
+            "StatusCallbackEvent": _STATUS_EVENTS,
+            "Timeout": str(call.ring_timeout),
+        }
+        if call.machine_detection:
+            form["MachineDetection"] = "Enable"
+        response = await self._post(".json", form)
+        try:
+            sid = response.json().get("sid")
+        except (ValueError, AttributeError):
+            sid = None
+        if not isinstance(sid, str) or not sid:
+            raise ProviderAPIError(self.name, response.status_code, "the answer names no call sid")
+        return sid
+
+    async def hang_up(self, carrier_call_id: str) -> None:
+        await self._post(f"/{quote(carrier_call_id, safe='')}.json", {"Status": "completed"}, ok={404})
+
+    async def send_digits(self, carrier_call_id: str, digits: str, resume_url: str) -> None:
+        twiml = dtmf_then_redirect(self.dialect, digits, resume_url)
+        await self._post(f"/{quote(carrier_call_id, safe='')}.json", {"Twiml": twiml})
+
+    async def redirect(self, carrier_call_id: str, url: str) -> None:
+        await self._post(f"/{quote(carrier_call_id, safe='')}.json", {"Url": url, "Method": "POST"})
+
+    def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
+        call_sid = _text(params, "CallSid")
+        if call_sid is None:
+            raise WebhookFormatError(self.name, "CallSid")
+        status, end_reason = _STATUSES.get(_text(params, "CallStatus") or "", ("", None))
+        return CarrierWebhook(
+            carrier_call_id=call_sid,
+            kind=kind,
+            status=status,
+            end_reason=end_reason,
+            from_number=_text(params, "From"),
+            to_number=_text(params, "To"),
+            # Outbound legs say "outbound-api" (REST) or "outbound-dial" (<Dial>).
+            inbound=_text(params, "Direction") == "inbound",
+            digits=_text(params, "Digits"),
+            speech=_text(params, "SpeechResult"),
+            confidence=_confidence(_text(params, "Confidence")),
+            machine=_is_machine(_text(params, "AnsweredBy")),
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def _post(
+        self, path: str, form: Mapping[str, str | list[str]], *, ok: Collection[int] = ()
+    ) -> httpx.Response:
+        try:
+            response = await self._client.post(self._calls_url + path, data=form, auth=self._auth)
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise ProviderUnreachable(self.name, f"no answer from {self._api_base}: {reason}") from exc
+        if response.is_error and response.status_code not in ok:
+            raise ProviderAPIError(self.name, response.status_code, self._detail(response))
+        return response
+
+    def _detail(self, response: httpx.Response) -> str:
+        """Twilio's own ``message``, else the start of the body; never a credential."""
+        try:
+            message = response.json().get("message")
+        except (ValueError, AttributeError):
+            message = None
+        if not isinstance(message, str) or not message:
+            message = response.text.strip()[:_DETAIL_MAX] or response.reason_phrase
+        for secret in self._secrets:
+            message = message.replace(secret, "[redacted]")
+        return message
+
+
+def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:
+    """The X-Twilio-Signature of a request, as Twilio computes it (the mock carrier signs with it)."""
+    mac = _keyed(auth_token).copy()
+    mac.update(url.encode())
+    mac.update("".join(name + value for name, value in sorted(params)).encode())
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]], signature: str) -> bool:
+    """Whether ``signature`` (the X-Twilio-Signature header) signs this request.
+
+    The signed text is ``url`` (the full public URL with its query) followed by each POST
+    parameter's name and value, sorted by name; a repeated name's values are sorted too,
+    as Twilio's SDKs sign them. Twilio is not consistent about ``:443`` / ``:80``, so the
+    URL is also tried with the default port added or removed; any other port must match.
+    Hostile input gives False, never an exception.
+    """
+    try:
+        expected = signature.encode("ascii")
+        posted = "".join(name + value for name, value in sorted(params)).encode()
+        urls = [candidate.encode() for candidate in _with_and_without_default_port(url)]
+        keyed = _keyed(auth_token)
+    except (UnicodeError, ValueError, TypeError):
+        return False
+    valid = False
+    for signed_url in urls:
+        mac = keyed.copy()
+        mac.update(signed_url)
+        mac.update(posted)
+        # No early exit: the time taken does not tell which variant matched.
+        valid |= hmac.compare_digest(base64.b64encode(mac.digest()), expected)
+    return valid
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(auth_token: str) -> hmac.HMAC:
+    """The HMAC keyed with the token, copied per request: the key schedule is done once."""
+    return hmac.new(auth_token.encode(), digestmod=hashlib.sha1)
+
+
+def _with_and_without_default_port(url: str) -> list[str]:
+    parts = urlsplit(url)
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        return [url]
+    if default is None or not parts.netloc or (port is not None and port != default):
+        return [url]
+    # Splice the authority back in place, so the rest of the URL stays byte for byte.
+    start = url.index("//") + 2
+    rest = url[start + len(parts.netloc) :]
+    if port is None:
+        return [url, f"{url[:start]}{parts.netloc}:{default}{rest}"]
+    return [url, f"{url[:start]}{parts.netloc[: parts.netloc.rindex(':')]}{rest}"]
+
+
+def _text(params: Mapping[str, str], name: str) -> str | None:
+    """A field's value; empty counts as absent, as carriers send empty fields freely."""
+    return params.get(name) or None
+
+
+def _confidence(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_machine(answered_by: str | None) -> bool:
+    """machine_start, machine_end_beep, machine_end_silence, machine_end_other or fax."""
+    return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
+
+
+if TYPE_CHECKING:
+    # mypy checks here, not at the first caller, that the class satisfies the protocol.
+    def _conforms(provider: TwilioProvider) -> Provider:
+        return provider
