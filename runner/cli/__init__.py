@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from runner.cli import (
+    call,
     config,
     export,
     graph,
@@ -19,9 +20,11 @@ from runner.cli import (
     lint,
     render,
     schema,
+    serve,
     setup,
     simulate,
     status,
+    steer,
     tail,
     test,
 )
@@ -29,7 +32,23 @@ from runner.cli._base import ArgumentParser, CommandError, ParserExit
 
 __all__ = ["main"]
 
-_COMMANDS = (lint, graph, schema, simulate, test, render, tail, status, latency, export, config, setup)
+_COMMANDS = (
+    lint,
+    graph,
+    schema,
+    simulate,
+    test,
+    render,
+    tail,
+    status,
+    latency,
+    export,
+    config,
+    setup,
+    serve,
+    call,
+    steer,
+)
 
 
 def _version() -> str:

@@ -9,10 +9,11 @@ import time
 from runner.cli._base import UsageError
 from runner.cli._data_dir import add_data_dir_argument, save_record
 from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
+from runner.cli._transcript import transcript
 from runner.engine import FlowEngine, InputError
 from runner.script import ScriptError, parse_inputs
 from runner.simulate import simulate
-from runner.types import CallRecord, EndReason, Speaker
+from runner.types import CallRecord, EndReason
 
 HELP = "run a call offline with a scripted caller and print what was said"
 DESCRIPTION = """\
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary(record), indent=2))
     else:
-        print(transcript(record), end="")
+        print(transcript(record, "simulated"), end="")
     return 1 if record.end_reason is EndReason.ERROR else 0
 
 
@@ -82,25 +83,3 @@ def summary(record: CallRecord) -> dict[str, object]:
         "end_reason": record.end_reason.value if record.end_reason else None,
         "error": record.error,
     }
-
-
-def transcript(record: CallRecord) -> str:
-    """A readable account of the call: who said what at which step, and how it ended."""
-    if record.to_number is not None:
-        heading = f"{record.flow}: outbound call to {record.to_number}"
-    else:
-        heading = f"{record.flow}: inbound call from {record.from_number}"
-    lines = [f"{heading} (simulated, id {record.id})"]
-    if record.digits_sent:
-        lines.append(f"  digits sent: {', '.join(record.digits_sent)}")
-    for entry in record.transcript:
-        where = f"[{entry.step}] " if entry.step else ""
-        speaker = "caller" if entry.speaker is Speaker.CALLER else entry.speaker.value
-        lines.append(f"  {speaker:<7}{where}{entry.text}")
-    if record.error:
-        lines.append(f"error: {record.error}")
-    reason = record.end_reason.value if record.end_reason else "not ended"
-    seconds = (record.ended_at or record.created_at) - record.created_at
-    path = " > ".join(record.path) if record.path else "no steps"
-    lines.append(f"ended: {reason} after {seconds:.1f} s; path: {path}")
-    return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""``callflow call``: place one call through the server and report how it ended."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+
+from runner.cli._base import CommandError, UsageError
+from runner.cli._config_arg import load_config_or_fail
+from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
+from runner.cli._server_args import add_server_arguments, control_url, data_dir_for
+from runner.cli._transcript import transcript
+from runner.client import ControlClient, ControlError, ServerUnreachable
+from runner.config import Config
+from runner.providers import ProviderError
+from runner.server import BackgroundServer, bind, read_control_token
+from runner.server._factory import ServerSetupError, build_server
+from runner.store import record_from_json
+from runner.types import EndReason
+
+HELP = "place one call of a flow and print its outcome (starts a server if none runs)"
+DESCRIPTION = """\
+Place one call of FLOW to --to through the webhook server, print its id, wait for it
+to end and print what was said and how it ended.
+
+With a server running ('callflow serve', same config), the call goes through its
+control API. With none, one is started in this process for the life of the call (and
+of any other call placed through it meanwhile): one webhook server per machine.
+
+On the mock provider (the default), --input scripts the callee as in 'simulate':
+keys, say:TEXT, silence, wait:N, hangup.
+
+exit status: 0 the call ran to an end, 1 it failed (carrier error, failed, error),
+2 bad arguments, inputs or config."""
+
+FAILED = {EndReason.FAILED.value, EndReason.ERROR.value}
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "call", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_flow_arguments(parser)
+    parser.add_argument("--to", metavar="NUMBER", help="the number to call (default: the flow's 'to')")
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="X", help="the mock callee's next action"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, metavar="SECONDS", help="how long to wait for the end"
+    )
+    parser.add_argument("--no-wait", action="store_true", help="print the call id and return at once")
+    add_server_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    flow = load_flow_or_fail(args.flow)
+    variables = parse_vars(args.var)
+    config = load_config_or_fail(args)
+    with _server(args, config) as client:
+        try:
+            placed = client.initiate(flow.name, variables, to=args.to, inputs=args.input)
+            call_id = placed["id"]
+            print(f"call {call_id} placed to {placed['to_number']} (flow {flow.name})", flush=True)
+            if args.no_wait:
+                return 0
+            ended = client.wait(call_id, args.timeout)
+        except ControlError as error:
+            raise (UsageError if error.status in (400, 404) else CommandError)(str(error)) from None
+        except ServerUnreachable as error:
+            raise CommandError(str(error)) from None
+    record = record_from_json({key: value for key, value in ended.items() if key != "waiting_for"})
+    print(transcript(record, f"on {record.provider}"), end="")
+    if record.end_reason is None:
+        print(f"call {call_id} has not ended after {args.timeout:g} s", file=sys.stderr)
+        return 1
+    return 1 if record.end_reason.value in FAILED else 0
+
+
+@contextlib.contextmanager
+def _server(args: argparse.Namespace, config: Config) -> Iterator[ControlClient]:
+    """A client of the running server, or of one started here until its calls are over."""
+    data_dir = data_dir_for(args, config)
+    url = control_url(config)
+    token = read_control_token(data_dir)
+    if token is not None:
+        with ControlClient(url, token) as client:
+            if client.is_callflow():
+                yield client
+                return
+    try:
+        sock = bind(config.serve.bind, config.serve.port)
+    except OSError as error:
+        raise CommandError(
+            f"cannot start a server on {config.serve.bind}:{config.serve.port} ({error.strerror}), "
+            "and no callflow server with this data folder answers there"
+        ) from None
+    try:
+        parts = build_server(config, data_dir, sock.getsockname()[1], extra_flows=[args.flow])
+    except (ServerSetupError, ProviderError) as error:
+        sock.close()
+        for line in getattr(error, "details", []):
+            print(line, file=sys.stderr)
+        raise UsageError(str(error)) from None
+    server = BackgroundServer(parts.app, sock).start()
+    try:
+        with ControlClient(url, read_control_token(data_dir) or "") as client:
+            yield client
+        while parts.service.calls_in_flight:
+            time.sleep(0.1)  # calls others placed through this server meanwhile
+    finally:
+        server.stop()

@@ -1,0 +1,59 @@
+"""``callflow serve``: the webhook server for real (or mock) calls."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from runner.cli._base import CommandError, UsageError
+from runner.cli._config_arg import load_config_or_fail
+from runner.cli._server_args import add_server_arguments, data_dir_for
+from runner.providers import ProviderError
+from runner.server import bind, serve_foreground
+from runner.server._factory import ServerSetupError, build_server
+
+HELP = "run the webhook server: carriers call it, the control API steers calls"
+DESCRIPTION = """\
+Start the webhook server (Starlette on uvicorn) as the config says: by default on
+127.0.0.1:3334 with the voice webhook at /voice/webhook, the offline mock provider,
+and call records in the data folder. Routes: the voice webhook, /healthz, /metrics
+(Prometheus) and the control API under /api (loopback only; bearer token in the data
+folder's control.token).
+
+Flows in the config are compiled once at start; one that does not lint clean stops
+start-up with the lint output. Ctrl-C lets requests in flight finish, then exits."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "serve", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_server_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config_or_fail(args)
+    data_dir = data_dir_for(args, config)
+    try:
+        sock = bind(config.serve.bind, config.serve.port)
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {config.serve.bind}:{config.serve.port}: {error.strerror}"
+        ) from None
+    try:
+        parts = build_server(config, data_dir, sock.getsockname()[1])
+    except ServerSetupError as error:
+        sock.close()
+        for line in error.details:
+            print(line, file=sys.stderr)
+        raise UsageError(str(error)) from None
+    except ProviderError as error:
+        sock.close()
+        raise UsageError(str(error)) from None
+    if config.webhook_security.skip_signature_verification:
+        print("warning: webhook signature verification is OFF: anyone can drive calls", file=sys.stderr)
+    where = f"webhook {config.serve.path}, provider {parts.provider.name}, data {data_dir}"
+    print(f"callflow serving on {parts.local_url} ({where}); Ctrl-C stops", flush=True)
+    serve_foreground(parts.app, sock)
+    return 0
