@@ -43,7 +43,11 @@ def _config(app: Starlette) -> uvicorn.Config:
 def serve_foreground(app: Starlette, sock: socket.socket) -> None:
     """Serve until Ctrl-C (SIGINT) or SIGTERM; in-flight requests are drained first."""
     server = uvicorn.Server(_config(app))
-    asyncio.run(server.serve(sockets=[sock]))
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        # uvicorn raises the Ctrl-C again once it has drained and stopped: that was the plan.
+        pass
 
 
 class BackgroundServer:
