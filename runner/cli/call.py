@@ -7,6 +7,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
@@ -58,14 +59,29 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     flow = load_flow_or_fail(args.flow)
-    variables = parse_vars(args.var)
     config = load_config_or_fail(args)
-    with _server(args, config) as client:
+    return place_and_report(
+        args, config, args.flow, flow.name, parse_vars(args.var), args.to, args.input, args.no_wait
+    )
+
+
+def place_and_report(
+    args: argparse.Namespace,
+    config: Config,
+    flow_path: Path,
+    flow_name: str,
+    variables: dict[str, str],
+    to: str | None,
+    inputs: list[str],
+    no_wait: bool,
+) -> int:
+    """Place one call through the server (started here if none runs) and print how it went."""
+    with _server(args, config, flow_path) as client:
         try:
-            placed = client.initiate(flow.name, variables, to=args.to, inputs=args.input)
+            placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
             call_id = placed["id"]
-            print(f"call {call_id} placed to {placed['to_number']} (flow {flow.name})", flush=True)
-            if args.no_wait:
+            print(f"call {call_id} placed to {placed['to_number']} (flow {flow_name})", flush=True)
+            if no_wait:
                 return 0
             ended = client.wait(call_id, args.timeout)
         except ControlError as error:
@@ -81,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _server(args: argparse.Namespace, config: Config) -> Iterator[ControlClient]:
+def _server(args: argparse.Namespace, config: Config, flow_path: Path) -> Iterator[ControlClient]:
     """A client of the running server, or of one started here until its calls are over."""
     data_dir = data_dir_for(args, config)
     url = control_url(config)
@@ -99,7 +115,7 @@ def _server(args: argparse.Namespace, config: Config) -> Iterator[ControlClient]
             "and no callflow server with this data folder answers there"
         ) from None
     try:
-        parts = build_server(config, data_dir, sock.getsockname()[1], extra_flows=[args.flow])
+        parts = build_server(config, data_dir, sock.getsockname()[1], extra_flows=[flow_path])
     except (ServerSetupError, ProviderError) as error:
         sock.close()
         for line in getattr(error, "details", []):
@@ -109,7 +125,9 @@ def _server(args: argparse.Namespace, config: Config) -> Iterator[ControlClient]
     try:
         with ControlClient(url, read_control_token(data_dir) or "") as client:
             yield client
-        while parts.service.calls_in_flight:
-            time.sleep(0.1)  # calls others placed through this server meanwhile
+        # Calls others placed through this server meanwhile, and the mock carrier's last
+        # status callbacks, still need it.
+        while parts.service.calls_in_flight or not getattr(parts.provider, "idle", True):
+            time.sleep(0.05)
     finally:
         server.stop()

@@ -129,6 +129,11 @@ class MockProvider:
             confidence=float(confidence) if confidence else None,
         )
 
+    @property
+    def idle(self) -> bool:
+        """No simulated call is still sending webhooks."""
+        return not self._tasks
+
     async def wait_until_done(self, carrier_call_id: str) -> MockCall:
         mock = self.calls[carrier_call_id]
         await mock.done.wait()

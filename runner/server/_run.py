@@ -4,6 +4,7 @@ its own (``callflow call`` with no server running, and the tests)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -43,11 +44,9 @@ def _config(app: Starlette) -> uvicorn.Config:
 def serve_foreground(app: Starlette, sock: socket.socket) -> None:
     """Serve until Ctrl-C (SIGINT) or SIGTERM; in-flight requests are drained first."""
     server = uvicorn.Server(_config(app))
-    try:
+    # uvicorn raises the Ctrl-C again once it has drained and stopped: that was the plan.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
-    except KeyboardInterrupt:
-        # uvicorn raises the Ctrl-C again once it has drained and stopped: that was the plan.
-        pass
 
 
 class BackgroundServer:

@@ -240,3 +240,26 @@ def _wait_until_waiting_for_the_caller(server: Server, data_dir: Path, call_id: 
             return
         time.sleep(0.02)
     raise AssertionError(f"call {call_id} never waited for the caller")
+
+
+def test_smoke_is_a_dry_run_unless_told_yes(cli: CLI, tmp_path: Path, port: int) -> None:
+    config = _config(tmp_path, port, provider="mock")
+    dry = cli("smoke", "--to", "+14155550100", "--config", config)
+    assert dry.code == 0
+    assert dry.out.splitlines()[-1] == (
+        "dry run: would place a short notify call to +14155550100 on mock; add --yes to place it"
+    )
+    assert not (tmp_path / "data" / "calls.sqlite3").exists()
+    placed = cli("smoke", "--to", "+14155550100", "--yes", "--config", config)
+    assert placed.code == 0, placed.err
+    assert "  bot    This is a callflow smoke test. Your setup can place calls. Goodbye." in placed.out
+    assert placed.out.splitlines()[-1].startswith("ended: completed after ")
+    assert placed.err == ""
+
+
+def test_smoke_places_nothing_when_a_check_fails(cli: CLI, tmp_path: Path, port: int) -> None:
+    config = _config(tmp_path, port)  # twilio, with a loopback public_url no carrier can reach
+    result = cli("smoke", "--to", "+14155550100", "--yes", "--config", config)
+    assert result.code == 1
+    assert "FAIL webhook-exposure: " in result.out
+    assert result.out.splitlines()[-1] == "smoke: a check failed; no call placed"
