@@ -13,6 +13,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from flows import load_flow
+from runner.providers import Provider
 from runner.providers.mock import MockProvider
 from runner.server import AppSettings, BackgroundServer, bind, build_app
 from runner.server._public_url import PublicUrl
@@ -30,7 +31,7 @@ SIGNING_KEY = "test-signing-key"
 class Running:
     base: str
     service: CallService
-    provider: MockProvider
+    provider: Any  # the MockProvider, unless the test brought another carrier
     server: BackgroundServer
 
     @property
@@ -59,6 +60,7 @@ class Running:
 def running_server(
     data_dir: Path,
     flows: Sequence[str] = ("appointment-reminder", "meeting-dial-in", "support-menu", "inbound-hotline"),
+    provider: Provider | None = None,
     **settings: Any,
 ) -> Iterator[Running]:
     sock = bind("127.0.0.1", 0)
@@ -67,15 +69,15 @@ def running_server(
     service_settings = replace(
         ServiceSettings(webhook_url=f"{base}/voice/webhook", from_number="+14155550199"), **settings
     )
-    provider = MockProvider(auth_token=SIGNING_KEY)
+    carrier = provider or MockProvider(auth_token=SIGNING_KEY)
     flow_files = [load_flow(EXAMPLES / f"{name}.yaml") for name in flows]
-    service = CallService(service_settings, provider, lambda: open_store(data_dir), flow_files)
+    service = CallService(service_settings, carrier, lambda: open_store(data_dir), flow_files)
     app = build_app(
         service, AppSettings(control_token=TOKEN), check=TwilioSignature(SIGNING_KEY), public_url=PublicUrl()
     )
     server = BackgroundServer(app, sock)
     with server:
-        yield Running(base, service, provider, server)
+        yield Running(base, service, carrier, server)
 
 
 __all__ = ["InboundPolicy", "Running", "running_server"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from runner.providers.twilio import TwilioProvider
 from runner.service import InboundPolicy
 from runner.types import CallRecord, EndReason
+from tests.runner.providers.carrier_server import CarrierServer
 from tests.runner.server.harness import Running, running_server
 
 ADA = {"name": "Ada", "phone": "+14155550100"}
@@ -203,3 +207,38 @@ def test_the_reaper_ends_calls_never_answered_but_not_answered_ones(data_dir: Pa
         )
         time.sleep(1.5)
         assert server.api("GET", f"/api/calls/{talking}").json()["end_reason"] is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ((401, {"code": 20003, "message": "Authenticate"}), "twilio: the API answered 401: Authenticate"),
+        ((500, {"message": "Internal"}), "twilio: the API answered 500: Internal"),
+    ],
+)
+def test_a_carrier_error_fails_the_call_cleanly_and_the_server_keeps_serving(
+    data_dir: Path, answer: tuple[int, dict[str, Any]], message: str
+) -> None:
+    with CarrierServer() as carrier:
+        carrier.answer(*answer)
+        twilio = TwilioProvider("AC00000000000000000000000000000000", "secret-token-42", api_base=carrier.url)
+        with running_server(data_dir, provider=twilio) as server:
+            refused = server.api("POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA})
+            assert (refused.status_code, refused.json()) == (502, {"error": message})
+            assert "secret-token-42" not in refused.text
+            records = server.run(_all_records(server))
+            assert [(record.end_reason, record.to_number) for record in records] == [
+                (EndReason.FAILED, "+14155550100")
+            ]
+            assert httpx.get(f"{server.base}/healthz", timeout=10).json()["calls_in_flight"] == 0
+
+
+def test_an_unreachable_carrier_is_a_clear_error(data_dir: Path) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        address = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        twilio = TwilioProvider("AC00000000000000000000000000000000", "secret-token-42", api_base=address)
+        with running_server(data_dir, provider=twilio) as server:
+            refused = server.api("POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA})
+            assert refused.status_code == 502
+            assert refused.json()["error"].startswith("twilio: ")
