@@ -115,7 +115,6 @@ class MockProvider:
         if not sid:
             raise WebhookFormatError(self.name, "CallSid")
         status, reason = _STATUSES.get(params.get("CallStatus", ""), ("", None))
-        confidence = params.get("Confidence")
         return CarrierWebhook(
             carrier_call_id=sid,
             kind=kind,
@@ -126,7 +125,7 @@ class MockProvider:
             inbound=params.get("Direction") == "inbound",
             digits=params.get("Digits") or None,
             speech=params.get("SpeechResult") or None,
-            confidence=float(confidence) if confidence else None,
+            confidence=_confidence(params.get("Confidence")),
         )
 
     @property
@@ -259,3 +258,12 @@ async def _first_redirect(mock: MockCall, seconds: float) -> str | None:
     if redirect.cancelled() or redirect.exception() is not None:
         return None
     return redirect.result()
+
+
+def _confidence(value: str | None) -> float | None:
+    """The recogniser's confidence, 0 to 1; anything else is no confidence given."""
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and 0.0 <= number <= 1.0 else None

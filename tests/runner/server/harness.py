@@ -16,6 +16,7 @@ from flows import load_flow
 from runner.providers import Provider
 from runner.providers.mock import MockProvider
 from runner.server import AppSettings, BackgroundServer, bind, build_app
+from runner.server._guard import GuardLimits
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import TwilioSignature
 from runner.service import CallService, InboundPolicy, ServiceSettings
@@ -61,6 +62,8 @@ def running_server(
     data_dir: Path,
     flows: Sequence[str] = ("appointment-reminder", "meeting-dial-in", "support-menu", "inbound-hotline"),
     provider: Provider | None = None,
+    limits: GuardLimits | None = None,
+    public_url: PublicUrl | None = None,
     **settings: Any,
 ) -> Iterator[Running]:
     sock = bind("127.0.0.1", 0)
@@ -73,7 +76,11 @@ def running_server(
     flow_files = [load_flow(EXAMPLES / f"{name}.yaml") for name in flows]
     service = CallService(service_settings, carrier, lambda: open_store(data_dir), flow_files)
     app = build_app(
-        service, AppSettings(control_token=TOKEN), check=TwilioSignature(SIGNING_KEY), public_url=PublicUrl()
+        service,
+        AppSettings(control_token=TOKEN),
+        check=TwilioSignature(SIGNING_KEY),
+        public_url=public_url or PublicUrl(),
+        limits=limits,
     )
     server = BackgroundServer(app, sock)
     with server:

@@ -1,0 +1,171 @@
+"""The webhook pipeline through a real uvicorn on 127.0.0.1: only the carrier gets in, once."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from runner.server._guard import GuardLimits
+from runner.server._public_url import PublicUrl
+from runner.service import InboundPolicy
+from tests.runner.server.harness import SIGNING_KEY, Running, running_server
+
+OPEN = InboundPolicy(policy="open", flow="inbound-hotline")
+INBOUND = {"CallSid": "CA-1", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
+QUICK = GuardLimits(body_seconds=0.5)
+
+
+def _records(server: Running) -> int:
+    async def count() -> int:
+        return len(list(server.service.store.all()))
+
+    count_now: int = server.run(count())
+    return count_now
+
+
+def _raw_request(server: Running, head: str, body: bytes = b"") -> socket.socket:
+    """A connection that has sent ``head`` (request line and headers) and ``body`` so far."""
+    port = int(server.base.rsplit(":", 1)[1])
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+    return connection
+
+
+def _status_of(connection: socket.socket) -> int:
+    reply = connection.recv(4096).decode("latin-1")
+    connection.close()
+    return int(reply.split(" ", 2)[1])
+
+
+def _signed_head(server: Running, form: dict[str, str], length: int) -> str:
+    signature = RequestValidator(SIGNING_KEY).compute_signature(server.webhook, form)
+    return (
+        "POST /voice/webhook HTTP/1.1\n"
+        f"Host: {server.base.removeprefix('http://')}\n"
+        "Content-Type: application/x-www-form-urlencoded\n"
+        f"Content-Length: {length}\n"
+        f"X-Twilio-Signature: {signature}\n"
+    )
+
+
+def test_missing_signature_headers_are_refused_before_the_body(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        head = f"POST /voice/webhook HTTP/1.1\nHost: {server.base.removeprefix('http://')}\nContent-Length: 500\n"
+        # The body never comes; the answer must not wait for it.
+        assert _status_of(_raw_request(server, head)) == 401
+
+
+def test_a_body_that_stalls_gets_408_and_changes_nothing(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN, limits=QUICK) as server:
+        body = urlencode(INBOUND).encode()
+        connection = _raw_request(server, _signed_head(server, INBOUND, len(body)), body[:10])
+        assert _status_of(connection) == 408
+        assert _records(server) == 0
+
+
+def test_an_oversized_body_gets_413(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        form = {**INBOUND, "Padding": "x" * 70_000}
+        response = server.post_webhook("", form)
+        assert (response.status_code, response.text) == (413, "the body is over 65536 bytes")
+        # A body sent without saying its length is counted as it arrives.
+        chunked = _raw_request(
+            server,
+            _signed_head(server, form, 0).replace("Content-Length: 0\n", "Transfer-Encoding: chunked\n"),
+            b"".join(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" for piece in [b"x" * 30_000] * 3),
+        )
+        assert _status_of(chunked) == 413
+        assert _records(server) == 0
+
+
+def test_nine_concurrent_requests_from_one_address_one_is_refused(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        statuses: list[int] = []
+        lock = threading.Lock()
+        all_sent = threading.Barrier(9)
+
+        def request(number: int) -> None:
+            form = {**INBOUND, "CallSid": f"CA-{number}"}
+            body = urlencode(form).encode()
+            connection = _raw_request(server, _signed_head(server, form, len(body)), body[:5])
+            all_sent.wait(timeout=20)
+            # Let the server see all nine before any of them finishes.
+            time.sleep(0.5)
+            connection.sendall(body[5:])
+            status = _status_of(connection)
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=request, args=(number,)) for number in range(9)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [200] * 8 + [429]
+        assert _records(server) == 8
+
+
+def test_a_replayed_request_is_acknowledged_and_has_no_effect(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        first = server.post_webhook("", INBOUND)
+        assert "<Gather" in first.text
+        again = server.post_webhook("", INBOUND)
+        assert again.status_code == 200
+        assert again.text == '<?xml version="1.0" encoding="UTF-8"?>\n<Response/>\n'
+        assert _records(server) == 1
+
+
+def test_a_stale_turn_token_cannot_answer_the_current_turn(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        first = server.post_webhook("", INBOUND)
+        call_id = first.text.split("call_id=")[1].split("&")[0]
+        stale = server.post_webhook(f"?call_id={call_id}&turn=not-the-token", {**INBOUND, "Digits": "1"})
+        assert stale.status_code == 200
+        assert "<Say>Please describe" not in stale.text
+        status = server.api("GET", f"/api/calls/{call_id}").json()
+        assert (status["path"], status["waiting_for"]) == (["ask"], "caller")
+
+
+def test_forwarding_headers_from_an_untrusted_address_are_ignored(data_dir: Path) -> None:
+    proxy_rules = PublicUrl.from_settings(None, ["calls.example.com"], ["10.0.0.1"])
+    with running_server(data_dir, inbound=OPEN, public_url=proxy_rules) as server:
+        forged_url = "https://calls.example.com/voice/webhook"
+        signature = RequestValidator(SIGNING_KEY).compute_signature(forged_url, INBOUND)
+        headers = {
+            "X-Twilio-Signature": signature,
+            "X-Forwarded-Host": "calls.example.com",
+            "X-Forwarded-Proto": "https",
+        }
+        response = httpx.post(server.webhook, data=INBOUND, headers=headers, timeout=10)
+        assert (response.status_code, response.text) == (401, "the signature does not match")
+        assert _records(server) == 0
+
+
+def test_the_public_url_is_signed_with_and_without_its_default_port(data_dir: Path) -> None:
+    public = PublicUrl.from_settings("https://calls.example.com")
+    with running_server(data_dir, inbound=OPEN, public_url=public) as server:
+        for number, signed_url in enumerate(
+            ["https://calls.example.com:443/voice/webhook", "https://calls.example.com/voice/webhook"]
+        ):
+            form = {**INBOUND, "CallSid": f"CA-port-{number}"}
+            signature = RequestValidator(SIGNING_KEY).compute_signature(signed_url, form)
+            response = httpx.post(
+                server.webhook, data=form, headers={"X-Twilio-Signature": signature}, timeout=10
+            )
+            assert response.status_code == 200, response.text
+        assert _records(server) == 2
+
+
+def test_the_path_must_be_the_webhook_path_with_a_trailing_slash_tolerated(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        assert httpx.post(f"{server.base}/voice/other", data=INBOUND, timeout=10).status_code == 404
+        url = f"{server.webhook}/"
+        signature = RequestValidator(SIGNING_KEY).compute_signature(url, INBOUND)
+        response = httpx.post(url, data=INBOUND, headers={"X-Twilio-Signature": signature}, timeout=10)
+        assert response.status_code == 200
