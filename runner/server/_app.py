@@ -15,7 +15,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from runner.dialects import render
 from runner.engine import InputError
@@ -23,12 +23,14 @@ from runner.providers._errors import ProviderError, WebhookFormatError
 from runner.server._guard import GuardLimits, SignatureCheck, WebhookAnswer, WebhookGuard
 from runner.server._metrics import Metrics
 from runner.server._public_url import PublicUrl
+from runner.server._streams import StreamGate, StreamLimits
 from runner.service import CallService, ServiceError
 from runner.types import CallRecord
 
 logger = logging.getLogger("callflow.server")
 
 XML = "application/xml"
+STREAM_SUFFIX = "/stream"
 #: The longest a control request may ask to wait (continue, wait for the end).
 MAX_WAIT_SECONDS = 600.0
 
@@ -47,6 +49,7 @@ def build_app(
     public_url: PublicUrl,
     limits: GuardLimits | None = None,
     metrics: Metrics | None = None,
+    stream_limits: StreamLimits | None = None,
 ) -> Starlette:
     """The app. ``check`` None turns signature verification off (local development only)."""
     metrics = metrics or Metrics()
@@ -161,7 +164,7 @@ def build_app(
         finally:
             await service.stop()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(path, webhook),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
@@ -175,6 +178,9 @@ def build_app(
     ]
     if path != "/":
         routes.append(Route(path + "/", webhook))
+    # Media streams open at the webhook path + /stream, with a token the document minted.
+    stream_path = (path.rstrip("/") or "") + STREAM_SUFFIX
+    routes.append(WebSocketRoute(stream_path, StreamGate(service.stream_tokens, limits=stream_limits).handle))
     return Starlette(routes=routes, lifespan=lifespan)
 
 

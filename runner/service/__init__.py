@@ -11,6 +11,7 @@ from runner.service._errors import (
 )
 from runner.service._service import CallService
 from runner.service._settings import InboundPolicy, ServiceSettings
+from runner.service._stream_tokens import StreamTokens
 
 __all__ = [
     "CallNotLiveError",
@@ -18,6 +19,7 @@ __all__ = [
     "InboundPolicy",
     "ServiceError",
     "ServiceSettings",
+    "StreamTokens",
     "TooManyCallsError",
     "UnknownCallError",
     "UnknownFlowError",

@@ -31,6 +31,7 @@ from runner.service._errors import (
     UnknownFlowError,
 )
 from runner.service._settings import ServiceSettings
+from runner.service._stream_tokens import StreamTokens
 from runner.store import Store
 from runner.types import (
     Action,
@@ -97,6 +98,8 @@ class CallService:
         self._by_carrier_id: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
+        #: One-time tokens for media streams, minted into the documents that open them.
+        self.stream_tokens = StreamTokens()
         #: Told of every call that starts and ends in this process (the server's metrics).
         self.on_start: Callable[[CallRecord], None] = _ignore
         self.on_end: Callable[[CallRecord], None] = _ignore

@@ -19,6 +19,7 @@ from runner.server import AppSettings, BackgroundServer, bind, build_app
 from runner.server._guard import GuardLimits
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import TwilioSignature
+from runner.server._streams import StreamLimits
 from runner.service import CallService, InboundPolicy, ServiceSettings
 from runner.store import open_store
 
@@ -64,6 +65,7 @@ def running_server(
     provider: Provider | None = None,
     limits: GuardLimits | None = None,
     public_url: PublicUrl | None = None,
+    stream_limits: StreamLimits | None = None,
     **settings: Any,
 ) -> Iterator[Running]:
     sock = bind("127.0.0.1", 0)
@@ -81,6 +83,7 @@ def running_server(
         check=TwilioSignature(SIGNING_KEY),
         public_url=public_url or PublicUrl(),
         limits=limits,
+        stream_limits=stream_limits,
     )
     server = BackgroundServer(app, sock)
     with server:
