@@ -30,8 +30,10 @@ from runner.service._errors import (
     UnknownCallError,
     UnknownFlowError,
 )
+from runner.service._inbound import RecentIds, refused_record
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
+from runner.service._translate import events_for
 from runner.store import Store
 from runner.types import (
     Action,
@@ -44,14 +46,10 @@ from runner.types import (
     ControlDigits,
     ControlEnd,
     ControlSpeak,
-    Digits,
     Direction,
     EndReason,
     Lifecycle,
-    NoInput,
-    Ringing,
     SendDigits,
-    Speech,
     Timer,
 )
 
@@ -98,6 +96,7 @@ class CallService:
         self._by_carrier_id: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
+        self._refused = RecentIds()
         #: One-time tokens for media streams, minted into the documents that open them.
         self.stream_tokens = StreamTokens()
         #: Told of every call that starts and ends in this process (the server's metrics).
@@ -229,7 +228,8 @@ class CallService:
             # (Plivo answers place_call with a request id that webhooks never show).
             live.carrier_call_id = hook.carrier_call_id
             self._by_carrier_id[hook.carrier_call_id] = call_id
-        events = self._events_for(live, hook, kind, turn)
+        answered = live.call.record.answered_at is not None
+        events = events_for(hook, kind, turn, answered, self.clock())
         if kind is WebhookKind.GATHER and live.heard is not None and not live.heard.done():
             live.heard.set_result(hook.speech or hook.digits or None)
         if (
@@ -261,35 +261,14 @@ class CallService:
         queued, live.pending = live.pending, []
         return self._document(live, queued)
 
-    def _events_for(
-        self, live: _Live, hook: CarrierWebhook, kind: WebhookKind, turn: str | None
-    ) -> list[AnyEvent]:
-        now = self.clock()
-        key = f"{hook.carrier_call_id}:{kind}:{hook.status}:{turn}:{hook.digits}:{hook.speech}"
-        if kind is WebhookKind.ANSWER:
-            return [Answered(id=key, at=now, machine=hook.machine)]
-        if kind is WebhookKind.GATHER:
-            if hook.digits:
-                return [Digits(id=key, at=now, digits=hook.digits, token=turn)]
-            if hook.speech:
-                return [Speech(id=key, at=now, text=hook.speech, confidence=hook.confidence, token=turn)]
-            return [NoInput(id=key, at=now, token=turn)]
-        if hook.status == "ringing":
-            return [Ringing(id=key, at=now)]
-        if hook.status == "ended" and hook.end_reason is not None:
-            reason = hook.end_reason
-            if reason is EndReason.COMPLETED and live.call.record.answered_at is not None:
-                # The carrier reports a finished call; the bot did not end it, so the caller did.
-                reason = EndReason.HANGUP_USER
-            return [CallEnded(id=key, at=now, reason=reason)]
-        return []
-
     async def _inbound(self, hook: CarrierWebhook) -> str:
         policy = self.settings.inbound
         engine = self.engines.get(policy.flow or "")
         admitted = engine is not None and policy.admits(hook.from_number)
         if engine is None or not admitted or self.calls_in_flight >= self.settings.max_concurrent_calls:
-            self._record_refused(hook, "refused by the inbound policy" if not admitted else "no capacity")
+            if self._refused.first_time(hook.carrier_call_id):
+                why = "refused by the inbound policy" if not admitted else "refused: no capacity"
+                self.store.save(refused_record(hook, why, self.provider.name, policy.flow, self.clock()))
             return reject(self.provider.dialect)
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         call = engine.new_call(
@@ -308,23 +287,6 @@ class CallService:
         actions = await self._settle_consults(live, self._apply(live, answered, save=False))
         self._save(live)
         return self._document(live, actions)
-
-    def _record_refused(self, hook: CarrierWebhook, why: str) -> None:
-        now = self.clock()
-        record = CallRecord(
-            id=f"call-{uuid.uuid4().hex[:16]}",
-            flow=self.settings.inbound.flow or "(none)",
-            provider=self.provider.name,
-            direction=Direction.INBOUND,
-            from_number=hook.from_number,
-            to_number=hook.to_number,
-            created_at=now,
-            lifecycle=EndReason.FAILED.value,
-            ended_at=now,
-            end_reason=EndReason.FAILED,
-            error=f"inbound call {why}",
-        )
-        self.store.save(record)
 
     # -- the agent's turn in consult steps ---------------------------------------------
 

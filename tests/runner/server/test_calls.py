@@ -140,6 +140,10 @@ def test_inbound_calls_follow_the_policy(data_dir: Path) -> None:
             },
         )
         assert refused.text.splitlines()[-2:] == ['  <Reject reason="rejected"/>', "</Response>"]
+        again = server.post_webhook(
+            "", {"CallSid": "CA1", "From": "+14155550999", "To": "+14155550199", "Direction": "inbound"}
+        )
+        assert "<Reject" in again.text  # refused again, but recorded once
         anonymous = server.post_webhook(
             "", {"CallSid": "CA2", "From": "anonymous", "To": "+14155550199", "Direction": "inbound"}
         )
