@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from twilio.request_validator import RequestValidator
 
 from runner.server._guard import GuardLimits
@@ -169,3 +170,14 @@ def test_the_path_must_be_the_webhook_path_with_a_trailing_slash_tolerated(data_
         signature = RequestValidator(SIGNING_KEY).compute_signature(url, INBOUND)
         response = httpx.post(url, data=INBOUND, headers={"X-Twilio-Signature": signature}, timeout=10)
         assert response.status_code == 200
+
+
+def test_with_verification_off_every_request_logs_a_warning(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with running_server(data_dir, inbound=OPEN, verify_signatures=False) as server:
+        for number in range(2):
+            response = httpx.post(server.webhook, data={**INBOUND, "CallSid": f"CA-{number}"}, timeout=10)
+            assert response.status_code == 200
+    warnings = [record.getMessage() for record in caplog.records if record.name == "callflow.server"]
+    assert warnings == ["webhook signature verification is OFF: anyone can drive calls"] * 2
