@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from flows import e164_problem
+from runner.builtin import SMOKE_FLOW, SMOKE_FLOW_NAME
 from runner.cli._base import UsageError
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._server_args import add_server_arguments
 from runner.cli.call import place_and_report
 from runner.config import setup_checks
-
-SMOKE_FLOW = Path(__file__).resolve().parent.parent / "builtin" / "smoke.yaml"
-SMOKE_FLOW_NAME = "callflow-smoke-test"
 
 HELP = "run setup, then (with --yes) place one short notify call"
 DESCRIPTION = """\
@@ -47,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.yes and args.to is None:
         raise UsageError("--yes places a call: give the number with --to NUMBER")
+    if args.to is not None and (problem := e164_problem(args.to)) is not None:
+        raise UsageError(f"--to: {problem}, found '{args.to}'")
     target = args.to or "NUMBER (give --to)"
     if not args.yes:
         provider = config.provider.value

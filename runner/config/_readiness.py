@@ -5,6 +5,8 @@ Each check looks at the config alone, offline: nothing is dialled, resolved or f
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -65,7 +67,15 @@ def _webhook_exposure(config: Config) -> SetupCheck:
             "https:// address that reaches this server (a tunnel's, say)",
         )
     # The config check has made sure the URL has a host.
-    host = urlsplit(config.public_url).hostname or ""
+    parts = urlsplit(config.public_url)
+    if parts.scheme != "https":
+        return SetupCheck(
+            "webhook-exposure",
+            False,
+            f"public_url is {parts.scheme}://: webhooks carry callers' numbers and words; "
+            "put TLS in front (a reverse proxy or a tunnel) and use https://",
+        )
+    host = parts.hostname or ""
     reason = unreachable_reason(host)
     if reason is not None:
         return SetupCheck(
@@ -84,7 +94,24 @@ def _webhook_security(config: Config) -> SetupCheck:
             False,
             "signature verification is off: anyone can drive calls; use it only for local development",
         )
+    if (
+        config.provider is ProviderName.TELNYX
+        and config.telnyx.public_key
+        and not _is_ed25519_key(config.telnyx.public_key)
+    ):
+        return SetupCheck(
+            "webhook-security",
+            False,
+            "telnyx.public_key is not a base64 Ed25519 public key (32 bytes): every webhook would be refused",
+        )
     return SetupCheck("webhook-security", True, "webhook signatures are verified")
+
+
+def _is_ed25519_key(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _flows(config: Config) -> SetupCheck:

@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from flows import Flow, FlowError, load_flow
+from runner.builtin import SMOKE_FLOW
 from runner.config import Config, ProviderName
 from runner.providers._base import Provider
 from runner.providers.mock import MockProvider
@@ -60,7 +61,8 @@ def load_flows(paths: Sequence[Path]) -> list[Flow]:
 
 def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequence[Path] = ()) -> ServerParts:
     """The parts of a server listening on ``port`` (the bound one, when the config says 0)."""
-    paths = [*config.flows, *([config.inbound.flow] if config.inbound.flow else []), *extra_flows]
+    inbound = [config.inbound.flow] if config.inbound.flow else []
+    paths = [*config.flows, *inbound, *extra_flows, SMOKE_FLOW]
     flows = load_flows(list(dict.fromkeys(paths)))
     inbound_flow = None
     if config.inbound.flow is not None:

@@ -16,6 +16,9 @@ class RecentIds:
         self.capacity = capacity
         self._ids: OrderedDict[str, None] = OrderedDict()
 
+    def seen(self, carrier_call_id: str) -> bool:
+        return carrier_call_id in self._ids
+
     def first_time(self, carrier_call_id: str) -> bool:
         if carrier_call_id in self._ids:
             return False

@@ -212,15 +212,21 @@ class CallService:
         turn = query.get("turn")
         kind = WebhookKind.STATUS if event == "status" else WebhookKind.GATHER if turn else WebhookKind.ANSWER
         hook = self.provider.parse_webhook(params, kind)
+        if kind is WebhookKind.ANSWER and hook.status == "ended":
+            # A status callback sent to the bare webhook URL (an inbound number's console
+            # setting, say): no answer ever says the call is over.
+            kind = WebhookKind.STATUS
         if call_id is None:
             call_id = self._by_carrier_id.get(hook.carrier_call_id)
             if call_id is None:
                 if kind is WebhookKind.ANSWER and hook.inbound:
                     return await self._inbound(hook)
+                if kind is WebhookKind.STATUS and self._refused.seen(hook.carrier_call_id):
+                    return self._empty_document()
                 raise UnknownCallError(hook.carrier_call_id)
         live = self._find_for_webhook(call_id)
         if live is None:
-            return render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id=call_id)
+            return self._empty_document()
         if event in ("resume", "connected"):
             return self._resume(live)
         if live.carrier_call_id != hook.carrier_call_id:
@@ -475,7 +481,13 @@ class CallService:
             raise
 
     def _answered(self, call_id: str) -> _Live:
-        live = self._find(call_id)
+        try:
+            live = self._find(call_id)
+        except UnknownCallError:
+            record = self.store.get(call_id)
+            if record is None:
+                raise
+            raise CallNotLiveError(call_id, f"it has ended ({record.end_reason})") from None
         if live.call.ended:
             raise CallNotLiveError(call_id, f"it has ended ({live.call.record.end_reason})")
         if live.call.record.answered_at is None:
@@ -520,6 +532,9 @@ class CallService:
         )
         live.last_document = document
         return document
+
+    def _empty_document(self) -> str:
+        return render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id="")
 
     def _url(self, call_id: str, **query: str) -> str:
         return f"{self.settings.webhook_url}?{urlencode({'call_id': call_id, **query})}"

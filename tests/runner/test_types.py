@@ -35,7 +35,10 @@ def _record() -> CallRecord:
 def test_as_json_writes_every_field_and_the_derived_ones() -> None:
     data = _record().as_json()
     assert set(data) == {field.name for field in dataclasses.fields(CallRecord)} | {"said"}
-    assert set(data["turns"][0]) == {field.name for field in dataclasses.fields(Turn)} | {"latency", "listen_wait"}
+    assert set(data["turns"][0]) == {field.name for field in dataclasses.fields(Turn)} | {
+        "latency",
+        "listen_wait",
+    }
     assert set(data["transcript"][0]) == {field.name for field in dataclasses.fields(TranscriptEntry)}
     assert data["said"] == ["Press 1."]
     assert (data["turns"][0]["latency"], data["turns"][0]["listen_wait"]) == (3.5, 1.5)

@@ -263,3 +263,19 @@ def test_smoke_places_nothing_when_a_check_fails(cli: CLI, tmp_path: Path, port:
     assert result.code == 1
     assert "FAIL webhook-exposure: " in result.out
     assert result.out.splitlines()[-1] == "smoke: a check failed; no call placed"
+
+
+def test_smoke_checks_the_number_before_anything(cli: CLI, tmp_path: Path, port: int) -> None:
+    result = cli("smoke", "--to", "12345", "--config", _config(tmp_path, port, provider="mock"))
+    assert result.code == 2
+    assert result.err.startswith("callflow smoke: error: --to: expected an E.164 phone number")
+
+
+def test_smoke_goes_through_a_running_server(cli: CLI, tmp_path: Path, port: int) -> None:
+    running = Server(_config(tmp_path, port, provider="mock"), port).start()
+    try:
+        result = cli("smoke", "--to", "+14155550100", "--yes", "--config", running.config)
+        assert result.code == 0, result.err
+        assert result.out.splitlines()[-1].startswith("ended: completed after ")
+    finally:
+        running.stop()

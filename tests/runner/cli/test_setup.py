@@ -181,7 +181,7 @@ def test_provider_config_names_every_missing_credential(
     ("url", "expected"),
     [
         (
-            "http://localhost:3334",
+            "https://localhost:3334",
             "public_url host localhost is a name for this machine: twilio cannot reach it",
         ),
         (
@@ -193,71 +193,71 @@ def test_provider_config_names_every_missing_credential(
             "public_url host localhost. is a name for this machine: twilio cannot reach it",
         ),
         (
-            "http://127.0.0.1:3334/",
+            "https://127.0.0.1:3334/",
             "public_url host 127.0.0.1 is a loopback address (this machine only): twilio cannot reach it",
         ),
         (
-            "http://127.1/",
+            "https://127.1/",
             "public_url host 127.1 is a loopback address (this machine only): twilio cannot reach it",
         ),
         (
-            "http://[::1]:3334/",
+            "https://[::1]:3334/",
             "public_url host ::1 is a loopback address (this machine only): twilio cannot reach it",
         ),
         (
-            "http://10.1.2.3",
+            "https://10.1.2.3",
             "public_url host 10.1.2.3 is a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://172.16.0.1",
+            "https://172.16.0.1",
             "public_url host 172.16.0.1 is a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://172.31.255.254",
+            "https://172.31.255.254",
             "public_url host 172.31.255.254 is a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://192.168.1.20",
+            "https://192.168.1.20",
             "public_url host 192.168.1.20 is a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://[fd12:3456::1]",
+            "https://[fd12:3456::1]",
             "public_url host fd12:3456::1 is a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://169.254.169.254",
+            "https://169.254.169.254",
             "public_url host 169.254.169.254 is a link-local address (its own network segment only): twilio cannot reach it",
         ),
         (
-            "http://[fe80::1]",
+            "https://[fe80::1]",
             "public_url host fe80::1 is a link-local address (its own network segment only): twilio cannot reach it",
         ),
         (
-            "http://0.0.0.0:3334",
+            "https://0.0.0.0:3334",
             "public_url host 0.0.0.0 is the unspecified address (it names no host): twilio cannot reach it",
         ),
         (
-            "http://[::]:3334",
+            "https://[::]:3334",
             "public_url host :: is the unspecified address (it names no host): twilio cannot reach it",
         ),
         (
-            "http://[::ffff:127.0.0.1]/",
+            "https://[::ffff:127.0.0.1]/",
             "public_url host ::ffff:127.0.0.1 is the IPv4-mapped form of 127.0.0.1, a loopback address (this machine only): twilio cannot reach it",
         ),
         (
-            "http://[::ffff:10.0.0.1]/",
+            "https://[::ffff:10.0.0.1]/",
             "public_url host ::ffff:10.0.0.1 is the IPv4-mapped form of 10.0.0.1, a private address (its own network only): twilio cannot reach it",
         ),
         (
-            "http://[::ffff:169.254.1.1]/",
+            "https://[::ffff:169.254.1.1]/",
             "public_url host ::ffff:169.254.1.1 is the IPv4-mapped form of 169.254.1.1, a link-local address (its own network segment only): twilio cannot reach it",
         ),
         (
-            "http://[::ffff:0.0.0.0]/",
+            "https://[::ffff:0.0.0.0]/",
             "public_url host ::ffff:0.0.0.0 is the IPv4-mapped form of 0.0.0.0, the unspecified address (it names no host): twilio cannot reach it",
         ),
         (
-            "http://100.64.0.1",
+            "https://100.64.0.1",
             "public_url host 100.64.0.1 is a reserved address (not on the public internet): twilio cannot reach it",
         ),
     ],
@@ -284,19 +284,19 @@ def test_webhook_exposure_fails_for_a_host_the_carrier_cannot_reach(
             "public_url host abc123.ngrok-free.app is not resolved; make sure it reaches this server",
         ),
         (
-            "http://8.8.8.8:8080",
+            "https://8.8.8.8:8080",
             "public_url host 8.8.8.8 is a public address; make sure it reaches this server",
         ),
         (
-            "http://172.32.0.1",
+            "https://172.32.0.1",
             "public_url host 172.32.0.1 is a public address; make sure it reaches this server",
         ),
         (
-            "http://[2606:4700::1111]",
+            "https://[2606:4700::1111]",
             "public_url host 2606:4700::1111 is a public address; make sure it reaches this server",
         ),
         (
-            "http://[::ffff:8.8.8.8]",
+            "https://[::ffff:8.8.8.8]",
             "public_url host ::ffff:8.8.8.8 is a public address; make sure it reaches this server",
         ),
     ],
@@ -311,6 +311,30 @@ def test_webhook_exposure_passes_a_host_name_or_a_public_address(
 
 
 @pytest.mark.usefixtures("twilio_env")
+def test_webhook_exposure_fails_for_plain_http(cli: CLI, cwd: Path) -> None:
+    write_config(cwd, "provider: twilio\npublic_url: 'http://calls.example.com'\n")
+    result = cli("setup")
+    assert line_of(result.out, "webhook-exposure") == (
+        "FAIL webhook-exposure: public_url is http://: webhooks carry callers' numbers and words; "
+        "put TLS in front (a reverse proxy or a tunnel) and use https://"
+    )
+    assert result.code == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "ok"), [("MCowBQYDK2VwAyEA", False), ("not base64!", False), ("A" * 43 + "=", True)]
+)
+def test_a_telnyx_public_key_must_be_an_ed25519_key(
+    cli: CLI, cwd: Path, monkeypatch: pytest.MonkeyPatch, key: str, ok: bool
+) -> None:
+    monkeypatch.setenv("TELNYX_API_KEY", "KEY-secret")
+    monkeypatch.setenv("TELNYX_CONNECTION_ID", "12345")
+    write_config(cwd, f"provider: telnyx\nfrom_number: '+14155550100'\ntelnyx: {{public_key: '{key}'}}\n")
+    line = line_of(cli("setup").out, "webhook-security")
+    assert line.startswith("OK webhook-security" if ok else "FAIL webhook-security: telnyx.public_key is not")
+
+
+@pytest.mark.usefixtures("twilio_env")
 def test_webhook_exposure_fails_without_a_public_url(cli: CLI, cwd: Path) -> None:
     write_config(cwd, "provider: twilio\n")
     result = cli("setup")
@@ -321,7 +345,7 @@ def test_webhook_exposure_fails_without_a_public_url(cli: CLI, cwd: Path) -> Non
     assert result.code == 1
 
 
-@pytest.mark.parametrize("url", [None, "http://localhost:3334", "http://[::ffff:127.0.0.1]/"])
+@pytest.mark.parametrize("url", [None, "https://localhost:3334", "https://[::ffff:127.0.0.1]/"])
 def test_the_mock_provider_passes_webhook_exposure_whatever_the_url(
     cli: CLI, cwd: Path, url: str | None
 ) -> None:
@@ -444,7 +468,7 @@ def test_setup_never_prints_a_secret(
         provider: plivo
         plivo:
           auth_token: plivo-SECRET-789
-        public_url: http://localhost
+        public_url: https://localhost
         webhook_security: {skip_signature_verification: true}
         """,
     )

@@ -469,7 +469,12 @@ def test_env_references_reach_list_items_and_credentials(tmp_path: Path) -> None
 def test_a_substituted_value_is_validated_where_the_reference_stands(tmp_path: Path) -> None:
     path = write(tmp_path, "serve:\n  path: ${HOOK}\n")
     assert problems_of(path, {"HOOK": "hook"}) == [
-        (2, 9, "invalid-value", "expected a path starting with '/', such as '/voice/webhook' in serve.path, found 'hook'")
+        (
+            2,
+            9,
+            "invalid-value",
+            "expected a path starting with '/', such as '/voice/webhook' in serve.path, found 'hook'",
+        )
     ]
 
 

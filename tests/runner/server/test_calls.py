@@ -246,3 +246,27 @@ def test_an_unreachable_carrier_is_a_clear_error(data_dir: Path) -> None:
             refused = server.api("POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA})
             assert refused.status_code == 502
             assert refused.json()["error"].startswith("twilio: ")
+
+
+def test_an_inbound_hang_up_sent_to_the_bare_webhook_url_ends_the_call(data_dir: Path) -> None:
+    policy = InboundPolicy(policy="open", flow="inbound-hotline")
+    with running_server(data_dir, inbound=policy) as server:
+        caller = {"CallSid": "CA7", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
+        answered = server.post_webhook("", caller)
+        call_id = answered.text.split("call_id=")[1].split("&")[0]
+        over = server.post_webhook("", {**caller, "CallStatus": "completed"})
+        assert over.status_code == 200
+        record = server.api("GET", f"/api/calls/{call_id}").json()
+        assert record["end_reason"] == "hangup-user"
+        steer = server.api("POST", f"/api/calls/{call_id}/speak", {"text": "Hello?"})
+        assert (steer.status_code, steer.json()["error"]) == (
+            409,
+            f"call '{call_id}' cannot be steered: it has ended (hangup-user)",
+        )
+
+
+def test_a_status_callback_for_a_refused_call_is_acknowledged(data_dir: Path) -> None:
+    with running_server(data_dir) as server:
+        caller = {"CallSid": "CA8", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
+        assert "<Reject" in server.post_webhook("", caller).text
+        assert server.post_webhook("", {**caller, "CallStatus": "canceled"}).status_code == 200
