@@ -58,17 +58,20 @@ def _xml_chars(value: object) -> object:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("runner.dialects", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         finalize=_xml_chars,
         keep_trailing_newline=True,
+        # Loaded once per process: no look at the file's time on every document.
+        auto_reload=False,
     )
+    return environment.get_template("document.xml.j2")
 
 
 def document(dialect: Dialect, verbs: Iterable[Element]) -> str:
     """The full document: the XML declaration, then ``verbs`` inside the response element."""
     response = Element("response", children=tuple(verbs))
-    return _environment().get_template("document.xml.j2").render(dialect=dialect, response=response)
+    return _template().render(dialect=dialect, response=response)

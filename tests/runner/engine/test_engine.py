@@ -385,3 +385,14 @@ def test_inputs_are_converted_to_their_types(engine_for: EngineFactory) -> None:
     )
     values = bind_inputs(engine.flow, {"count": " 3", "ratio": "0.5", "vip": "Yes"})
     assert values == {"count": 3, "ratio": 0.5, "vip": True, "plan": "basic"}
+
+
+def test_released_calls_leave_the_machines_and_others_stay(engine_for: EngineFactory, event_ids: Ids) -> None:
+    engine = engine_for(MENU)
+    calls = [engine.new_call(call_id=f"c{i}", variables={"name": "N"}, now=0.0) for i in range(3)]
+    engine.release(calls[1])
+    with pytest.raises(ValueError, match="not a model of this machine"):
+        engine.release(calls[1])
+    assert engine.handle(calls[2], Answered(id=event_ids(), at=1.0))[0] == Speak("Hi N.")
+    restored = engine.restore(calls[1].snapshot(), engine.snapshot(calls[1]))
+    assert restored.step == "(pending)"
