@@ -28,7 +28,7 @@ import httpx
 from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable, WebhookFormatError
-from runner.script import HangUp, Press, Say, ScriptError, Silence, Wait, parse_input
+from runner.script import HangUp, Press, Say, Silence, Wait, parse_input
 from runner.types import EndReason
 
 logger = logging.getLogger("callflow.mock")
@@ -80,11 +80,7 @@ class MockProvider:
         self.auth_token = auth_token
 
     async def place_call(self, call: OutboundCall) -> str:
-        for text in call.callee_script:
-            try:
-                parse_input(text)
-            except ScriptError as error:
-                raise ValueError(str(error)) from None
+        """ "Dial": the callee's script was checked by the service (parse_input)."""
         sid = f"MOCK{uuid.uuid4().hex[:28]}"
         mock = MockCall(sid, call, deque(call.callee_script), answers=self.answers)
         self.calls[sid] = mock

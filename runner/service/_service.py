@@ -24,6 +24,7 @@ from flows._compile import Text
 from runner.dialects import dtmf_then_redirect, reject, render
 from runner.engine import Call, FlowEngine, InputError, bind_inputs
 from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
+from runner.script import ScriptError, parse_input
 from runner.service._errors import (
     CallNotLiveError,
     TooManyCallsError,
@@ -164,6 +165,11 @@ class CallService:
         if self.calls_in_flight >= self.settings.max_concurrent_calls:
             raise TooManyCallsError(self.settings.max_concurrent_calls)
         values = bind_inputs(engine.flow, variables)
+        for text in callee_script:
+            try:
+                parse_input(text)
+            except ScriptError as error:
+                raise InputError("inputs", str(error)) from None
         number = to if to is not None else _render_number(engine.flow, values)
         problem = e164_problem(number)
         if problem is not None:

@@ -116,6 +116,13 @@ def test_control_requests_need_the_token_and_good_input(data_dir: Path) -> None:
             "flow 'appointment-reminder' needs input phone: give --var phone=...",
         )
         assert server.api("GET", "/api/calls/call-unknown").status_code == 404
+        bad_script = server.api(
+            "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": ["press 1"]}
+        )
+        assert (bad_script.status_code, bad_script.json()["error"]) == (
+            400,
+            "expected keys (0-9 * #), say:TEXT, silence, wait:N or hangup as an input, found 'press 1'",
+        )
         bad_digits = server.api("POST", "/api/calls/call-unknown/dtmf", {"digits": "12x"})
         assert (bad_digits.status_code, bad_digits.json()["error"]) == (
             400,
