@@ -25,7 +25,7 @@ from runner.server._metrics import Metrics
 from runner.server._public_url import PublicUrl
 from runner.server._streams import StreamGate, StreamLimits
 from runner.service import CallService, ServiceError
-from runner.types import CallRecord
+from runner.types import CallRecord, Lifecycle
 
 logger = logging.getLogger("callflow.server")
 
@@ -92,6 +92,9 @@ def build_app(
 
     async def metrics_text(request: Request) -> Response:
         metrics.calls_in_flight.set(service.calls_in_flight)
+        by_state = service.calls_by_state()
+        for state in Lifecycle:
+            metrics.calls_by_state.labels(state.value).set(by_state.get(state.value, 0))
         return Response(metrics.text(), media_type="text/plain; version=0.0.4")
 
     def control(

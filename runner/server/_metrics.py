@@ -22,6 +22,12 @@ class Metrics:
         self.calls_in_flight = Gauge(
             "callflow_calls_in_flight", "Calls in flight in this process", registry=self.registry
         )
+        self.calls_by_state = Gauge(
+            "callflow_calls_by_state",
+            "Calls in flight in this process, by lifecycle state",
+            ["state"],
+            registry=self.registry,
+        )
         self.webhook_seconds = Histogram(
             "callflow_webhook_seconds",
             "Time to answer a voice webhook",

@@ -376,6 +376,13 @@ class CallService:
         resume = self._url(live.call.id, event="resume", ref=secrets.token_urlsafe(6))
         await self.provider.redirect(live.carrier_call_id, resume)
 
+    def calls_by_state(self) -> dict[str, int]:
+        """How many calls in flight are in each lifecycle state (for /metrics)."""
+        counts: dict[str, int] = {}
+        for live in self._live.values():
+            counts[live.call.lifecycle] = counts.get(live.call.lifecycle, 0) + 1
+        return counts
+
     def waiting_for(self, call_id: str) -> str | None:
         """ "agent" while a consult step waits for the agent's reply, "caller" while a turn
         waits for the caller, None otherwise (or for a call not in flight here)."""

@@ -91,6 +91,8 @@ def test_speak_and_dtmf_reach_a_caller_who_is_thinking(data_dir: Path) -> None:
             {"flow": "appointment-reminder", "vars": ADA, "inputs": ["wait:10", "wait:10", "2"]},
         ).json()["id"]
         _wait_until(server, call_id, "caller")
+        metrics = httpx.get(f"{server.base}/metrics", timeout=10).text
+        assert 'callflow_calls_by_state{state="listening"} 1.0' in metrics
         assert server.api("POST", f"/api/calls/{call_id}/speak", {"text": "Take your time."}).json() == {
             "ok": True
         }
@@ -201,6 +203,8 @@ def test_max_duration_ends_the_call_with_timeout(data_dir: Path) -> None:
         metrics = httpx.get(f"{server.base}/metrics", timeout=10).text
         assert 'callflow_calls_ended_total{reason="timeout"} 1.0' in metrics
         assert 'callflow_calls_started_total{direction="outbound"} 1.0' in metrics
+        assert 'callflow_calls_by_state{state="listening"} 0.0' in metrics
+        assert "callflow_webhook_seconds_count" in metrics
 
 
 def test_the_reaper_ends_calls_never_answered_but_not_answered_ones(data_dir: Path) -> None:
