@@ -27,24 +27,14 @@ import httpx
 
 from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
-from runner.providers._errors import ProviderUnreachable, WebhookFormatError
+from runner.providers._errors import ProviderUnreachable
+from runner.providers._fields import twilio_style_webhook
 from runner.script import HangUp, Press, Say, Silence, Wait, parse_input
-from runner.types import EndReason
 
 logger = logging.getLogger("callflow.mock")
 
 #: The most documents one mock call fetches: a guard against a loop between the two.
 MAX_FETCHES = 500
-
-_STATUSES = {
-    "ringing": ("ringing", None),
-    "in-progress": ("answered", None),
-    "completed": ("ended", EndReason.COMPLETED),
-    "busy": ("ended", EndReason.BUSY),
-    "no-answer": ("ended", EndReason.NO_ANSWER),
-    "failed": ("ended", EndReason.FAILED),
-    "canceled": ("ended", EndReason.HANGUP_BOT),
-}
 
 
 @dataclass
@@ -107,22 +97,7 @@ class MockProvider:
             await mock.redirect_to.put(url)
 
     def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
-        sid = params.get("CallSid")
-        if not sid:
-            raise WebhookFormatError(self.name, "CallSid")
-        status, reason = _STATUSES.get(params.get("CallStatus", ""), ("", None))
-        return CarrierWebhook(
-            carrier_call_id=sid,
-            kind=kind,
-            status=status,
-            end_reason=reason,
-            from_number=params.get("From") or None,
-            to_number=params.get("To") or None,
-            inbound=params.get("Direction") == "inbound",
-            digits=params.get("Digits") or None,
-            speech=params.get("SpeechResult") or None,
-            confidence=_confidence(params.get("Confidence")),
-        )
+        return twilio_style_webhook(self.name, params, kind)
 
     @property
     def idle(self) -> bool:
@@ -254,12 +229,3 @@ async def _first_redirect(mock: MockCall, seconds: float) -> str | None:
     if redirect.cancelled() or redirect.exception() is not None:
         return None
     return redirect.result()
-
-
-def _confidence(value: str | None) -> float | None:
-    """The recogniser's confidence, 0 to 1; anything else is no confidence given."""
-    try:
-        number = float(value) if value else None
-    except ValueError:
-        return None
-    return number if number is not None and 0.0 <= number <= 1.0 else None

@@ -30,7 +30,6 @@ import functools
 import hashlib
 import hmac
 import json
-import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -38,19 +37,15 @@ from urllib.parse import parse_qs, quote, urlparse
 import httpx
 
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
-from runner.providers._errors import (
-    ProviderAPIError,
-    ProviderConfigError,
-    ProviderUnreachable,
-    WebhookFormatError,
-)
+from runner.providers._errors import ProviderAPIError, ProviderConfigError, WebhookFormatError
+from runner.providers._fields import confidence, is_machine, text
+from runner.providers._rest import CarrierAPI
 from runner.types import EndReason
 
 if TYPE_CHECKING:
     from runner.providers._base import Provider
 
 API_BASE = "https://api.plivo.com"
-TIMEOUT = httpx.Timeout(10.0)
 
 # Unknown statuses are never terminal. "timeout" is documented as a failure to connect in
 # time; for a call that rang out it is what arrives, and either way nobody answered.
@@ -64,7 +59,6 @@ _STATUSES: Mapping[str, tuple[str, EndReason | None]] = {
     "no-answer": ("ended", EndReason.NO_ANSWER),
     "cancel": ("ended", EndReason.HANGUP_BOT),
 }
-_DETAIL_MAX = 500
 
 
 class PlivoProvider:
@@ -85,13 +79,16 @@ class PlivoProvider:
             raise ProviderConfigError(self.name, "the setting plivo.auth_id is missing")
         if not auth_token:
             raise ProviderConfigError(self.name, "the setting plivo.auth_token is missing")
-        self._api_base = api_base.rstrip("/")
-        self._account_url = f"{self._api_base}/v1/Account/{quote(auth_id, safe='')}"
-        self._auth = httpx.BasicAuth(auth_id, auth_token)
         basic = base64.b64encode(f"{auth_id}:{auth_token}".encode()).decode()
-        self._secrets = (auth_token, basic)
-        self._owns_client = client is None
-        self._client = httpx.AsyncClient(timeout=TIMEOUT) if client is None else client
+        self._api = CarrierAPI(
+            self.name,
+            api_base,
+            secrets=(auth_token, basic),
+            message_of=_error_message,
+            client=client,
+            auth=httpx.BasicAuth(auth_id, auth_token),
+        )
+        self._account_url = f"{self._api.base_url}/v1/Account/{quote(auth_id, safe='')}"
 
     async def place_call(self, call: OutboundCall) -> str:
         body: dict[str, Any] = {
@@ -139,62 +136,45 @@ class PlivoProvider:
         await self._request("POST", f"/Call/{uuid}/", body=body)
 
     def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
-        call_uuid = _text(params, "CallUUID")
+        call_uuid = text(params, "CallUUID")
         if call_uuid is None:
             raise WebhookFormatError(self.name, "CallUUID")
-        inbound = _text(params, "Direction") == "inbound"
-        call_status = _text(params, "CallStatus") or ""
+        inbound = text(params, "Direction") == "inbound"
+        call_status = text(params, "CallStatus") or ""
         status, end_reason = _STATUSES.get(call_status, ("", None))
         if call_status == "cancel" and inbound:
             # "Canceled by the caller": on an inbound call that is the person who rang.
             end_reason = EndReason.HANGUP_USER
-        machine = (_text(params, "Machine") or "").lower() == "true"
+        machine = (text(params, "Machine") or "").lower() == "true"
         return CarrierWebhook(
             carrier_call_id=call_uuid,
             kind=kind,
             status=status,
             end_reason=end_reason,
-            from_number=_text(params, "From"),
-            to_number=_text(params, "To"),
+            from_number=text(params, "From"),
+            to_number=text(params, "To"),
             inbound=inbound,
-            digits=_text(params, "Digits"),
-            speech=_text(params, "Speech"),
-            confidence=_confidence(_text(params, "SpeechConfidenceScore")),
-            machine=machine or _is_machine(_text(params, "AnsweredBy")),
+            digits=text(params, "Digits"),
+            speech=text(params, "Speech"),
+            confidence=confidence(text(params, "SpeechConfidenceScore")),
+            machine=machine or is_machine(text(params, "AnsweredBy")),
         )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._api.aclose()
 
     async def _request(
         self, method: str, path: str, *, body: Any = None, ok: Collection[int] = ()
     ) -> httpx.Response:
-        try:
-            response = await self._client.request(
-                method, self._account_url + path, json=body, auth=self._auth
-            )
-        except httpx.TransportError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise ProviderUnreachable(self.name, f"no answer from {self._api_base}: {reason}") from exc
-        if response.is_error and response.status_code not in ok:
-            raise ProviderAPIError(self.name, response.status_code, self._detail(response))
-        return response
+        return await self._api.call(method, self._account_url + path, json=body, ok=ok)
 
-    def _detail(self, response: httpx.Response) -> str:
-        """Plivo's own ``error``, else the start of the body; never a credential."""
-        try:
-            error = response.json().get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if error and not isinstance(error, str):
-            # Validation errors come as an object of field: [messages].
-            error = json.dumps(error, separators=(",", ":"))
-        if not isinstance(error, str) or not error:
-            error = response.text.strip()[:_DETAIL_MAX] or response.reason_phrase
-        for secret in self._secrets:
-            error = error.replace(secret, "[redacted]")
-        return error
+
+def _error_message(answer: Any) -> str | None:
+    """Plivo's own ``error``; validation errors come as an object of field: [messages]."""
+    error = answer.get("error")
+    if error and not isinstance(error, str):
+        return json.dumps(error, separators=(",", ":"))
+    return error if isinstance(error, str) else None
 
 
 def signature_valid(
@@ -243,25 +223,6 @@ def _signed_url(url: str, params: Sequence[tuple[str, str]]) -> str:
     if query_text and posted:
         signed += "."
     return signed + "".join(name + value for name in sorted(posted) for value in sorted(posted[name]))
-
-
-def _text(params: Mapping[str, str], name: str) -> str | None:
-    """A field's value; empty counts as absent (Plivo sends Digits="" with a speech result)."""
-    return params.get(name) or None
-
-
-def _confidence(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _is_machine(answered_by: str | None) -> bool:
-    return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
 
 
 if TYPE_CHECKING:

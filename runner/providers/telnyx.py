@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import math
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -41,34 +40,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from runner.dialects import dtmf_then_redirect
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
-from runner.providers._errors import (
-    ProviderAPIError,
-    ProviderConfigError,
-    ProviderUnreachable,
-    WebhookFormatError,
-)
-from runner.types import EndReason
+from runner.providers._errors import ProviderAPIError, ProviderConfigError
+from runner.providers._fields import twilio_style_webhook
+from runner.providers._rest import CarrierAPI
 
 if TYPE_CHECKING:
     from runner.providers._base import Provider
 
 API_BASE = "https://api.telnyx.com"
-TIMEOUT = httpx.Timeout(10.0)
 
 # Telnyx takes several status callback events as one space-separated value.
 _STATUS_EVENTS = "initiated ringing answered completed"
-# queued and initiated say nothing the runner acts on; anything unknown is never terminal.
-_STATUSES: Mapping[str, tuple[str, EndReason | None]] = {
-    "ringing": ("ringing", None),
-    "in-progress": ("answered", None),
-    "answered": ("answered", None),
-    "completed": ("ended", EndReason.COMPLETED),
-    "busy": ("ended", EndReason.BUSY),
-    "no-answer": ("ended", EndReason.NO_ANSWER),
-    "failed": ("ended", EndReason.FAILED),
-    "canceled": ("ended", EndReason.HANGUP_BOT),
-}
-_DETAIL_MAX = 500
 # Longer than any Unix time in seconds for the next few million years: refuse before int().
 _TIMESTAMP_MAX_DIGITS = 12
 
@@ -91,13 +73,16 @@ class TelnyxProvider:
             raise ProviderConfigError(self.name, "the setting telnyx.api_key is missing")
         if not connection_id:
             raise ProviderConfigError(self.name, "the setting telnyx.connection_id is missing")
-        self._api_base = api_base.rstrip("/")
-        self._calls_url = f"{self._api_base}/v2/texml/calls"
+        self._api = CarrierAPI(
+            self.name,
+            api_base,
+            secrets=(api_key,),
+            message_of=_error_detail,
+            client=client,
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+        )
+        self._calls_url = f"{self._api.base_url}/v2/texml/calls"
         self._connection_id = connection_id
-        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self._secrets = (api_key,)
-        self._owns_client = client is None
-        self._client = httpx.AsyncClient(timeout=TIMEOUT) if client is None else client
 
     async def place_call(self, call: OutboundCall) -> str:
         body: dict[str, str] = {
@@ -128,51 +113,20 @@ class TelnyxProvider:
         await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Url": url, "Method": "POST"})
 
     def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
-        call_sid = _text(params, "CallSid")
-        if call_sid is None:
-            raise WebhookFormatError(self.name, "CallSid")
-        status, end_reason = _STATUSES.get(_text(params, "CallStatus") or "", ("", None))
-        return CarrierWebhook(
-            carrier_call_id=call_sid,
-            kind=kind,
-            status=status,
-            end_reason=end_reason,
-            from_number=_text(params, "From"),
-            to_number=_text(params, "To"),
-            inbound=_text(params, "Direction") == "inbound",
-            digits=_text(params, "Digits"),
-            speech=_text(params, "SpeechResult"),
-            confidence=_confidence(_text(params, "Confidence")),
-            machine=_is_machine(_text(params, "AnsweredBy")),
-        )
+        return twilio_style_webhook(self.name, params, kind)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._api.aclose()
 
     async def _post(self, path: str, body: Mapping[str, str], *, ok: Collection[int] = ()) -> httpx.Response:
-        try:
-            response = await self._client.post(self._calls_url + path, json=body, headers=self._headers)
-        except httpx.TransportError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise ProviderUnreachable(self.name, f"no answer from {self._api_base}: {reason}") from exc
-        if response.is_error and response.status_code not in ok:
-            raise ProviderAPIError(self.name, response.status_code, self._detail(response))
-        return response
+        return await self._api.call("POST", self._calls_url + path, json=body, ok=ok)
 
-    def _detail(self, response: httpx.Response) -> str:
-        """Telnyx's own ``errors[0].detail`` (else its title), else the body; never the key."""
-        detail: Any = None
-        try:
-            first = response.json()["errors"][0]
-            detail = first.get("detail") or first.get("title")
-        except (ValueError, LookupError, TypeError, AttributeError):
-            pass
-        if not isinstance(detail, str) or not detail:
-            detail = response.text.strip()[:_DETAIL_MAX] or response.reason_phrase
-        for secret in self._secrets:
-            detail = detail.replace(secret, "[redacted]")
-        return str(detail)
+
+def _error_detail(answer: Any) -> str | None:
+    """Telnyx's own ``errors[0].detail``, else its title."""
+    first = answer["errors"][0]
+    detail = first.get("detail") or first.get("title")
+    return detail if isinstance(detail, str) else None
 
 
 def signature_valid(
@@ -223,26 +177,6 @@ def _call_sid(response: httpx.Response) -> str | None:
                 if isinstance(value, str) and value:
                     return value
     return None
-
-
-def _text(params: Mapping[str, str], name: str) -> str | None:
-    """A field's value; empty counts as absent, as carriers send empty fields freely."""
-    return params.get(name) or None
-
-
-def _confidence(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _is_machine(answered_by: str | None) -> bool:
-    """machine, machine_start, machine_end_* or fax: anything but a person."""
-    return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
 
 
 if TYPE_CHECKING:

@@ -23,7 +23,6 @@ import base64
 import functools
 import hashlib
 import hmac
-import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
@@ -32,35 +31,17 @@ import httpx
 
 from runner.dialects import dtmf_then_redirect
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
-from runner.providers._errors import (
-    ProviderAPIError,
-    ProviderConfigError,
-    ProviderUnreachable,
-    WebhookFormatError,
-)
-from runner.types import EndReason
+from runner.providers._errors import ProviderAPIError, ProviderConfigError
+from runner.providers._fields import twilio_style_webhook
+from runner.providers._rest import CarrierAPI
 
 if TYPE_CHECKING:
     from runner.providers._base import Provider
 
 API_BASE = "https://api.twilio.com"
-TIMEOUT = httpx.Timeout(10.0)
 
 _STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
-# queued and initiated say nothing the runner acts on; anything unknown is never terminal.
-_STATUSES: Mapping[str, tuple[str, EndReason | None]] = {
-    "ringing": ("ringing", None),
-    "in-progress": ("answered", None),
-    "answered": ("answered", None),
-    "completed": ("ended", EndReason.COMPLETED),
-    "busy": ("ended", EndReason.BUSY),
-    "no-answer": ("ended", EndReason.NO_ANSWER),
-    "failed": ("ended", EndReason.FAILED),
-    # Only the REST API cancels a queued or ringing call, and only the runner calls it.
-    "canceled": ("ended", EndReason.HANGUP_BOT),
-}
 _DEFAULT_PORTS = {"https": 443, "http": 80}
-_DETAIL_MAX = 500
 
 
 class TwilioProvider:
@@ -81,13 +62,16 @@ class TwilioProvider:
             raise ProviderConfigError(self.name, "the setting twilio.account_sid is missing")
         if not auth_token:
             raise ProviderConfigError(self.name, "the setting twilio.auth_token is missing")
-        self._api_base = api_base.rstrip("/")
-        self._calls_url = f"{self._api_base}/2010-04-01/Accounts/{quote(account_sid, safe='')}/Calls"
-        self._auth = httpx.BasicAuth(account_sid, auth_token)
         basic = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
-        self._secrets = (auth_token, basic)
-        self._owns_client = client is None
-        self._client = httpx.AsyncClient(timeout=TIMEOUT) if client is None else client
+        self._api = CarrierAPI(
+            self.name,
+            api_base,
+            secrets=(auth_token, basic),
+            message_of=lambda answer: answer.get("message"),
+            client=client,
+            auth=httpx.BasicAuth(account_sid, auth_token),
+        )
+        self._calls_url = f"{self._api.base_url}/2010-04-01/Accounts/{quote(account_sid, safe='')}/Calls"
 
     async def place_call(self, call: OutboundCall) -> str:
         form: dict[str, str | list[str]] = {
@@ -122,52 +106,15 @@ class TwilioProvider:
         await self._post(f"/{quote(carrier_call_id, safe='')}.json", {"Url": url, "Method": "POST"})
 
     def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
-        call_sid = _text(params, "CallSid")
-        if call_sid is None:
-            raise WebhookFormatError(self.name, "CallSid")
-        status, end_reason = _STATUSES.get(_text(params, "CallStatus") or "", ("", None))
-        return CarrierWebhook(
-            carrier_call_id=call_sid,
-            kind=kind,
-            status=status,
-            end_reason=end_reason,
-            from_number=_text(params, "From"),
-            to_number=_text(params, "To"),
-            # Outbound legs say "outbound-api" (REST) or "outbound-dial" (<Dial>).
-            inbound=_text(params, "Direction") == "inbound",
-            digits=_text(params, "Digits"),
-            speech=_text(params, "SpeechResult"),
-            confidence=_confidence(_text(params, "Confidence")),
-            machine=_is_machine(_text(params, "AnsweredBy")),
-        )
+        return twilio_style_webhook(self.name, params, kind)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._api.aclose()
 
     async def _post(
         self, path: str, form: Mapping[str, str | list[str]], *, ok: Collection[int] = ()
     ) -> httpx.Response:
-        try:
-            response = await self._client.post(self._calls_url + path, data=form, auth=self._auth)
-        except httpx.TransportError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise ProviderUnreachable(self.name, f"no answer from {self._api_base}: {reason}") from exc
-        if response.is_error and response.status_code not in ok:
-            raise ProviderAPIError(self.name, response.status_code, self._detail(response))
-        return response
-
-    def _detail(self, response: httpx.Response) -> str:
-        """Twilio's own ``message``, else the start of the body; never a credential."""
-        try:
-            message = response.json().get("message")
-        except (ValueError, AttributeError):
-            message = None
-        if not isinstance(message, str) or not message:
-            message = response.text.strip()[:_DETAIL_MAX] or response.reason_phrase
-        for secret in self._secrets:
-            message = message.replace(secret, "[redacted]")
-        return message
+        return await self._api.call("POST", self._calls_url + path, form=form, ok=ok)
 
 
 def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:
@@ -225,26 +172,6 @@ def _with_and_without_default_port(url: str) -> list[str]:
     if port is None:
         return [url, f"{url[:start]}{parts.netloc}:{default}{rest}"]
     return [url, f"{url[:start]}{parts.netloc[: parts.netloc.rindex(':')]}{rest}"]
-
-
-def _text(params: Mapping[str, str], name: str) -> str | None:
-    """A field's value; empty counts as absent, as carriers send empty fields freely."""
-    return params.get(name) or None
-
-
-def _confidence(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _is_machine(answered_by: str | None) -> bool:
-    """machine_start, machine_end_beep, machine_end_silence, machine_end_other or fax."""
-    return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
 
 
 if TYPE_CHECKING:
