@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from flows import Data, Flow, e164_problem
 from flows._compile import Text
-from runner.dialects import dtmf_then_redirect, reject, render
+from runner.dialects import DialectError, dtmf_then_redirect, reject, render
 from runner.engine import Call, FlowEngine, InputError, bind_inputs
 from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
 from runner.script import ScriptError, parse_input
@@ -49,6 +49,7 @@ from runner.types import (
     ControlSpeak,
     Direction,
     EndReason,
+    Hangup,
     Lifecycle,
     SendDigits,
     Timer,
@@ -540,9 +541,15 @@ class CallService:
             self._by_carrier_id.pop(live.carrier_call_id, None)
 
     def _document(self, live: _Live, actions: list[Action]) -> str:
-        document = render(
-            self.provider.dialect, actions, webhook_url=self.settings.webhook_url, call_id=live.call.id
-        )
+        dialect, url = self.provider.dialect, self.settings.webhook_url
+        try:
+            document = render(dialect, actions, webhook_url=url, call_id=live.call.id)
+        except DialectError as error:
+            # A text that only now breaks the carrier's limits (an input made the greeting
+            # too long, say): this call ends with the reason, the server goes on.
+            live.call.record.error = str(error)
+            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.ERROR))
+            document = render(dialect, [Hangup(EndReason.ERROR)], webhook_url=url, call_id=live.call.id)
         live.last_document = document
         return document
 

@@ -281,3 +281,20 @@ def test_a_status_callback_for_a_refused_call_is_acknowledged(data_dir: Path) ->
         caller = {"CallSid": "CA8", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
         assert "<Reject" in server.post_webhook("", caller).text
         assert server.post_webhook("", {**caller, "CallStatus": "canceled"}).status_code == 200
+
+
+def test_a_greeting_over_the_carriers_limit_ends_only_that_call(data_dir: Path) -> None:
+    with running_server(data_dir) as server:
+        long_name = {"name": "A" * 4100, "phone": "+14155550100"}
+        call_id = server.api(
+            "POST", "/api/calls", {"flow": "appointment-reminder", "vars": long_name}
+        ).json()["id"]
+        record = server.api("POST", f"/api/calls/{call_id}/wait", {"timeout": 20}).json()
+        assert record["end_reason"] == "error"
+        assert record["error"].startswith("twilio: <Say> text is 4,1")
+        fine = server.api(
+            "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": ["1"]}
+        )
+        assert server.api("POST", f"/api/calls/{fine.json()['id']}/wait", {"timeout": 20}).json()[
+            "end_reason"
+        ] == ("hangup-bot")
