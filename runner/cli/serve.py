@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from runner.cli._base import CommandError, UsageError
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if config.webhook_security.skip_signature_verification:
         print("warning: webhook signature verification is OFF: anyone can drive calls", file=sys.stderr)
+    # Warnings (a refused webhook, a carrier that could not be reached) with their time.
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
     where = f"webhook {config.serve.path}, provider {parts.provider.name}, data {data_dir}"
     print(f"callflow serving on {parts.local_url} ({where}); Ctrl-C stops", flush=True)
     serve_foreground(parts.app, sock)
