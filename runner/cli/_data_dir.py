@@ -15,7 +15,6 @@ from runner.store import (
     StoreError,
     open_existing_store,
     open_store,
-    resolve_data_dir,
 )
 from runner.types import CallRecord
 
@@ -51,12 +50,11 @@ def no_calls_yet(data_dir: Path) -> str:
     return f"no calls recorded in {data_dir} yet"
 
 
-def save_record(data_dir_option: str | None, record: CallRecord) -> Path:
+def save_record(data_dir: Path, record: CallRecord) -> Path:
     """Keep ``record`` in the store of the data folder; the folder it went to.
 
     A store that cannot be opened or written is a usage error, like an unreadable one.
     """
-    data_dir = resolve_data_dir(data_dir_option)
     try:
         with open_store(data_dir) as store:
             store.save(record)

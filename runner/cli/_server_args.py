@@ -19,6 +19,12 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir_argument(parser)
 
 
+def records_dir(args: argparse.Namespace) -> Path:
+    """The data folder of a command that reads or writes records: ``--data-dir``, else
+    the config's ``data_dir``, else $CALLFLOW_DATA_DIR, else .callflow/."""
+    return data_dir_for(args, load_config_or_fail(args))
+
+
 def data_dir_for(args: argparse.Namespace, config: Config) -> Path:
     """``--data-dir``, else the config's data_dir, else $CALLFLOW_DATA_DIR, else .callflow/."""
     if args.data_dir is None and config.data_dir is not None:

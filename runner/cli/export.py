@@ -7,8 +7,8 @@ import json
 import sys
 
 from runner.cli._base import UsageError
-from runner.cli._data_dir import add_data_dir_argument, no_calls_yet, reading_store
-from runner.store import resolve_data_dir
+from runner.cli._data_dir import no_calls_yet, reading_store
+from runner.cli._server_args import add_server_arguments, records_dir
 
 HELP = "print every call record as JSON Lines, oldest first"
 DESCRIPTION = """\
@@ -25,14 +25,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     # A flag for the only format so far: scripts that pass it keep working when CSV comes.
     parser.add_argument("--jsonl", action="store_true", help="one JSON object per line (required)")
-    add_data_dir_argument(parser)
+    add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.jsonl:
         raise UsageError("JSONL is the only export format for now: pass --jsonl")
-    data_dir = resolve_data_dir(args.data_dir)
+    data_dir = records_dir(args)
     exported = 0
     with reading_store(data_dir) as store:
         for record in () if store is None else store.all():

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from runner.cli._data_dir import add_data_dir_argument, no_calls_yet, reading_store
+from runner.cli._data_dir import no_calls_yet, reading_store
+from runner.cli._server_args import add_server_arguments, records_dir
 from runner.latency import Summary, summarize
-from runner.store import resolve_data_dir
 from runner.types import CallRecord
 
 HELP = "print turn latency and listen wait statistics (count, min, max, mean, p50, p90, p99)"
@@ -34,12 +34,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--last", type=_positive, metavar="N", help="only the last N calls (default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, in seconds")
-    add_data_dir_argument(parser)
+    add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = resolve_data_dir(args.data_dir)
+    data_dir = records_dir(args)
     calls = 0
     latencies: list[float] = []
     waits: list[float] = []

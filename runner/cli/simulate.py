@@ -7,8 +7,9 @@ import json
 import time
 
 from runner.cli._base import UsageError
-from runner.cli._data_dir import add_data_dir_argument, save_record
+from runner.cli._data_dir import save_record
 from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
+from runner.cli._server_args import add_server_arguments, records_dir
 from runner.cli._transcript import transcript
 from runner.engine import FlowEngine, InputError
 from runner.script import ScriptError, parse_inputs
@@ -50,7 +51,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object: flow, path, said, digits_sent, end_reason"
     )
-    add_data_dir_argument(parser)
+    add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         record = simulate(FlowEngine(flow), variables, script, args.agent_reply, start_time=time.time())
     except InputError as error:
         raise UsageError(str(error)) from None
-    save_record(args.data_dir, record)
+    save_record(records_dir(args), record)
     if args.json:
         print(json.dumps(summary(record), indent=2))
     else:

@@ -6,9 +6,9 @@ import argparse
 import json
 
 from runner.cli._base import CommandError
-from runner.cli._data_dir import add_data_dir_argument, reading_store
+from runner.cli._data_dir import reading_store
 from runner.cli._records import utc
-from runner.store import resolve_data_dir
+from runner.cli._server_args import add_server_arguments, records_dir
 from runner.types import CallRecord
 
 HELP = "print one call: its state, path, digits sent, end reason and transcript"
@@ -27,12 +27,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--call-id", required=True, metavar="ID", help="the call's id (see 'callflow tail')")
     parser.add_argument("--json", action="store_true", help="print the whole record as JSON")
-    add_data_dir_argument(parser)
+    add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = resolve_data_dir(args.data_dir)
+    data_dir = records_dir(args)
     with reading_store(data_dir) as store:
         record = None if store is None else store.get(args.call_id)
     if record is None:

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from runner.cli._data_dir import add_data_dir_argument, no_calls_yet, reading_store
+from runner.cli._data_dir import no_calls_yet, reading_store
 from runner.cli._records import utc
-from runner.store import resolve_data_dir
+from runner.cli._server_args import add_server_arguments, records_dir
 from runner.types import CallRecord, Direction
 
 HELP = "print the latest calls, one line each (--follow: and every call saved after)"
@@ -48,12 +48,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing calls as they are saved")
     # Stops --follow after SECONDS, so a test or a script can run it without Ctrl-C.
     parser.add_argument("--follow-for", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
-    add_data_dir_argument(parser)
+    add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = resolve_data_dir(args.data_dir)
+    data_dir = records_dir(args)
     if args.follow:
         until = _never if args.follow_for is None else _after(args.follow_for)
         return follow(data_dir, args.lines, until=until)

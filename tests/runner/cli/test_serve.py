@@ -279,3 +279,15 @@ def test_smoke_goes_through_a_running_server(cli: CLI, tmp_path: Path, port: int
         assert result.out.splitlines()[-1].startswith("ended: completed after ")
     finally:
         running.stop()
+
+
+def test_record_commands_find_the_data_folder_the_config_names(cli: CLI, tmp_path: Path, port: int) -> None:
+    config = _config(tmp_path, port, provider="mock")
+    summary = cli(
+        "simulate", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
+        "--input", "1", "--json", "--config", config,
+    ).json()  # fmt: skip
+    assert (tmp_path / "data" / "calls.sqlite3").is_file()
+    status = cli("status", "--call-id", summary["call_id"], "--config", config)
+    assert status.code == 0
+    assert "path:        menu > confirmed" in status.out
