@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/webhook_turn.py [--seconds 10] [--quick]
 
-Three servers' rows, side by side in one run, each one uvicorn worker in a process of
+Four rows, side by side in one run, each one uvicorn worker in a process of
 its own, loaded by wrk (32 connections, 2 threads) in another process after a warm-up:
 
 - do-nothing: a bare Starlette endpoint that answers fixed TwiML without reading the
@@ -18,6 +18,9 @@ its own, loaded by wrk (32 connections, 2 threads) in another process after a wa
   `RequestValidator`): signature check, replay check, the engine answering the call, the
   TwiML rendered, the call's record written to SQLite. No request repeats, so none is
   a replay, and every call stays in flight (waiting at the menu) to the end of the run.
+- full turn, steady: the same, with a flow that greets the caller and hangs up, so each
+  call ends in its first turn and none stays in flight: the server's steady state,
+  without the memory (and garbage collection) of thousands of waiting calls.
 
 Reported per row: requests/s (wrk's), p50 and p99 latency (wrk's, coordinated
 omission and all), errors (HTTP status >= 400 and socket errors), the server process's
@@ -422,8 +425,17 @@ def running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
-def callflow_config(folder: Path, port: int) -> Path:
-    path = folder / "callflow.yaml"
+# The steady-state row's flow: an inbound call that is greeted and hung up at once, so
+# calls do not pile up in memory as they do with FLOW (which waits at a menu).
+NOTICE_FLOW = """\
+version: 1
+name: bench-inbound-notice
+greeting: "Thanks for calling. Goodbye."
+"""
+
+
+def callflow_config(folder: Path, port: int, flow: Path = FLOW) -> Path:
+    path = folder / f"callflow-{flow.stem}.yaml"
     path.write_text(
         textwrap.dedent(
             f"""\
@@ -434,10 +446,10 @@ def callflow_config(folder: Path, port: int) -> Path:
               auth_token: {AUTH_TOKEN}
             public_url: http://127.0.0.1:{port}
             serve: {{bind: 127.0.0.1, port: {port}, path: {WEBHOOK_PATH}}}
-            inbound: {{policy: open, flow: {json.dumps(str(FLOW))}}}
+            inbound: {{policy: open, flow: {json.dumps(str(flow))}}}
             # Every request is a new call that stays in flight: none may be refused.
             max_concurrent_calls: 1000000
-            data_dir: {json.dumps(str(folder / "data"))}
+            data_dir: {json.dumps(str(folder / f"data-{flow.stem}"))}
             """
         ),
         encoding="utf-8",
@@ -541,24 +553,36 @@ def count_records(database: Path) -> tuple[int, int]:
     return int(total), int(live)
 
 
-def full_turn_row(load: Load, ceiling: float) -> tuple[Row, list[str]]:
-    """The full-turn row, and notes on what was checked from the outside."""
+def full_turn_row(load: Load, ceiling: float, *, steady: bool = False) -> tuple[Row, list[str]]:
+    """The full-turn row, and notes on what was checked from the outside.
+
+    ``steady``: each call ends in its first turn (NOTICE_FLOW), so none stays in flight.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-    config = callflow_config(load.folder, port)
+    flow = FLOW
+    if steady:
+        flow = load.folder / "bench-inbound-notice.yaml"
+        flow.write_text(NOTICE_FLOW, encoding="utf-8")
+    config = callflow_config(load.folder, port, flow)
+    label = (
+        "full turn, each call ends at once (steady)"
+        if steady
+        else "full turn: callflow serve, new inbound call"
+    )
     server = Server("callflow serve", callflow_argv(config), port, "/healthz", load.folder / "callflow.out")
     answered = 1
     with running(server):
         signature, body = signed(url, inbound_form("CA" + "f" * 32))
         answer = httpx.post(url, content=body, headers=form_headers(signature), timeout=10)
-        check_answer(answer, "<Gather", server.name)
+        check_answer(answer, "<Hangup/>" if steady else "<Gather", server.name)
         bound = ceiling * 1.25
         warm_problems = []
         if load.warmup > 0:
             per_thread = math.ceil(bound * load.warmup / load.threads)
-            warmup = load.folder / "warmup.lua"
+            warmup = load.folder / f"warmup-{flow.stem}.lua"
             warmup.write_text(
-                pool_script(write_pool(load.folder, "warmup", url, per_thread, load.threads, 1))
+                pool_script(write_pool(load.folder, f"warmup-{flow.stem}", url, per_thread, load.threads, 1))
             )
             warm = run_wrk(load.wrk, url, warmup, load.warmup, load.connections, load.threads)
             answered += warm.requests - warm.status_errors
@@ -567,15 +591,16 @@ def full_turn_row(load: Load, ceiling: float) -> tuple[Row, list[str]]:
             # Generous over the warm-up's rate, never over the ceiling's: signing takes time too.
             bound = min(bound, max(warm.rate * POOL_MARGIN, POOL_FLOOR_PER_SECOND))
         per_thread = math.ceil(bound * load.seconds / load.threads)
-        script = load.folder / "full-turn.lua"
-        script.write_text(pool_script(write_pool(load.folder, "run", url, per_thread, load.threads, 2)))
-        row = measure(load, server, "full turn: callflow serve, new inbound call", url, script, None)
+        script = load.folder / f"full-turn-{flow.stem}.lua"
+        pool = write_pool(load.folder, f"run-{flow.stem}", url, per_thread, load.threads, 2)
+        script.write_text(pool_script(pool))
+        row = measure(load, server, label, url, script, None)
         row.problems.extend(warm_problems)
         answered += row.run.requests - row.run.status_errors
         metrics = httpx.get(server.base + "/metrics", timeout=10).text
         in_flight = int(httpx.get(server.base + "/healthz", timeout=10).json()["calls_in_flight"])
         memory = server.memory_mb()
-    records, live = count_records(load.folder / "data" / "calls.sqlite3")
+    records, live = count_records(load.folder / f"data-{flow.stem}" / "calls.sqlite3")
     started = sum(float(value) for value in _STARTED.findall(metrics))
     refused = {kind: float(value) for kind, value in _ERRORS.findall(metrics) if float(value)}
     if refused:
@@ -583,12 +608,12 @@ def full_turn_row(load: Load, ceiling: float) -> tuple[Row, list[str]]:
         row.problems.append(f"the server counted errors (replays count as webhook-refused): {kinds}")
     if records < answered:
         row.problems.append(f"{answered - records} answered requests left no record (replays or lost saves)")
-    if live != records or started != records:
+    if live != (0 if steady else records) or started != records:
         row.problems.append(f"of {records} records {live} are calls in flight, {started:.0f} calls started")
     # wrk stops waiting for the requests in flight when its time is up; the server answers them.
     cut_off = f", {records - answered} more answered after wrk stopped" if records >= answered else ""
     notes = [
-        f"full turn: {records:,} calls answered and recorded in SQLite ({answered:,} responses counted"
+        f"{label}: {records:,} calls answered and recorded in SQLite ({answered:,} responses counted"
         f"{cut_off}); {in_flight:,} calls in flight at the end"
         + (f", server resident memory {memory:,.0f} MB" if memory is not None else ""),
     ]
@@ -719,13 +744,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             nothing, baseline = baseline_rows(load)
             full, notes = full_turn_row(load, nothing.run.rate)
+            steady, steady_notes = full_turn_row(load, nothing.run.rate, steady=True)
     except BenchError as error:
         print(f"webhook_turn: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("webhook_turn: interrupted; the servers are stopped", file=sys.stderr)
         return 130
-    rows = [nothing, baseline, full]
+    rows = [nothing, baseline, full, steady]
+    notes = [*notes, *steady_notes]
     if args.show_wrk:
         for row in rows:
             print(f"== {row.label}: {shlex.join(row.run.command)}\n{row.run.output}")
