@@ -71,11 +71,13 @@ def build_app(
             metrics.webhook_seconds.observe(time.perf_counter() - started)
             metrics.calls_in_flight.set(service.calls_in_flight)
 
+    # What a replay is answered with: the same empty document every time, made once.
+    empty_document = render(service.provider.dialect, [], webhook_url=path, call_id="")
     webhook = WebhookGuard(
         answer_webhook,
         check,
         public_url,
-        lambda: render(service.provider.dialect, [], webhook_url=path, call_id=""),
+        lambda: empty_document,
         limits=limits or GuardLimits(),
         on_refusal=lambda reason: metrics.errors.labels("webhook-refused").inc(),
     )

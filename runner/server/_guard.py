@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from runner.server._public_url import PublicUrl
 from runner.server._replay import ReplayCache
+from runner.server._slots import AddressSlots
 
 logger = logging.getLogger("callflow.server")
 
@@ -95,7 +96,7 @@ class WebhookGuard:
         self.limits = limits or GuardLimits()
         self.replays = replays or ReplayCache()
         self.on_refusal = on_refusal
-        self._in_flight: dict[str, int] = {}
+        self._slots = AddressSlots(self.limits.per_address, addresses=self.limits.addresses)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         answer = await self._answer(scope, receive)
@@ -119,12 +120,12 @@ class WebhookGuard:
             return self._refuse(401, "the carrier's signature headers are missing")
         client = scope.get("client")
         address = client[0] if client else ""
-        if not self._enter(address):
+        if not self._slots.enter(address):
             return self._refuse(429, "too many requests in flight from this address")
         try:
             return await self._checked(scope, receive, headers, address)
         finally:
-            self._leave(address)
+            self._slots.leave(address)
 
     async def _checked(
         self, scope: Scope, receive: Receive, headers: dict[str, str], address: str
@@ -172,19 +173,3 @@ class WebhookGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
-
-    def _enter(self, address: str) -> bool:
-        count = self._in_flight.get(address, 0)
-        if count >= self.limits.per_address:
-            return False
-        if count == 0 and len(self._in_flight) >= self.limits.addresses:
-            return False
-        self._in_flight[address] = count + 1
-        return True
-
-    def _leave(self, address: str) -> None:
-        count = self._in_flight.get(address, 1) - 1
-        if count <= 0:
-            self._in_flight.pop(address, None)
-        else:
-            self._in_flight[address] = count

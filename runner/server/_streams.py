@@ -20,6 +20,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from runner.server._slots import AddressSlots
 from runner.service import StreamTokens
 
 logger = logging.getLogger("callflow.server")
@@ -59,18 +60,19 @@ class StreamGate:
         self.tokens = tokens
         self.handler = handler
         self.limits = limits or StreamLimits()
-        self._pending: dict[str, int] = {}
+        # Sockets accepted but not started yet: the ones a slow or hostile client can pile up.
+        self._pending = AddressSlots(self.limits.pending_per_address, total=self.limits.pending_total)
 
     async def handle(self, websocket: WebSocket) -> None:
         address = websocket.client.host if websocket.client is not None else ""
-        if not self._enter(address):
+        if not self._pending.enter(address):
             await websocket.close(code=POLICY_VIOLATION)  # before accept: the handshake is refused
             return
         try:
             await websocket.accept()
             started = await self._start(websocket)
         finally:
-            self._leave(address)
+            self._pending.leave(address)
         if started is None:
             await websocket.close(code=POLICY_VIOLATION)
             return
@@ -98,20 +100,3 @@ class StreamGate:
                     return call_id, start
         except (TimeoutError, WebSocketDisconnect, ValueError, KeyError):
             return None
-
-    def _enter(self, address: str) -> bool:
-        count = self._pending.get(address, 0)
-        if (
-            count >= self.limits.pending_per_address
-            or sum(self._pending.values()) >= self.limits.pending_total
-        ):
-            return False
-        self._pending[address] = count + 1
-        return True
-
-    def _leave(self, address: str) -> None:
-        count = self._pending.get(address, 1) - 1
-        if count <= 0:
-            self._pending.pop(address, None)
-        else:
-            self._pending[address] = count

@@ -99,6 +99,7 @@ class CallService:
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
         self._refused = RecentIds()
+        self._empty: str | None = None
         #: One-time tokens for media streams, minted into the documents that open them.
         self.stream_tokens = StreamTokens()
         #: Told of every call that starts and ends in this process (the server's metrics).
@@ -554,7 +555,9 @@ class CallService:
         return document
 
     def _empty_document(self) -> str:
-        return render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id="")
+        if self._empty is None:
+            self._empty = render(self.provider.dialect, [], webhook_url=self.settings.webhook_url, call_id="")
+        return self._empty
 
     def _url(self, call_id: str, **query: str) -> str:
         return f"{self.settings.webhook_url}?{urlencode({'call_id': call_id, **query})}"

@@ -7,17 +7,20 @@ forgot one fails loudly rather than hanging.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
+
+from runner.providers import Provider
 
 
 @dataclass(frozen=True)
@@ -117,3 +120,20 @@ def refusing_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+P = TypeVar("P", bound=Provider)
+T = TypeVar("T")
+
+
+def run_provider(make: Callable[[], P], action: Callable[[P], Awaitable[T]]) -> T:
+    """Run ``action`` on a provider made inside the event loop, closing it afterwards."""
+
+    async def go() -> T:
+        provider = make()
+        try:
+            return await action(provider)
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(go())

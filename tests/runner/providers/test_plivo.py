@@ -22,7 +22,7 @@ from runner.providers import (
 )
 from runner.providers.plivo import PlivoProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port
+from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
 
 AUTH_ID = "MAZDQ1ZJIYMDZKMMZKYM"
 TOKEN = "plivo-auth-token-5ecret"
@@ -41,12 +41,6 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def carrier() -> Iterator[CarrierServer]:
-    with CarrierServer() as server:
-        yield server
-
-
-@pytest.fixture
 def plivo() -> Iterator[PlivoProvider]:
     provider = PlivoProvider(AUTH_ID, TOKEN)
     yield provider
@@ -54,14 +48,7 @@ def plivo() -> Iterator[PlivoProvider]:
 
 
 def run(api_base: str, action: Callable[[PlivoProvider], Awaitable[T]]) -> T:
-    async def go() -> T:
-        provider = PlivoProvider(AUTH_ID, TOKEN, api_base=api_base)
-        try:
-            return await action(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(go())
+    return run_provider(lambda: PlivoProvider(AUTH_ID, TOKEN, api_base=api_base), action)
 
 
 # REST

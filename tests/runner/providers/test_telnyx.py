@@ -23,7 +23,7 @@ from runner.providers import (
 )
 from runner.providers.telnyx import TelnyxProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port
+from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
 
 API_KEY = "KEY0123456789ABCDEF_5ecret"
 CONNECTION_ID = "1773070540731319841"
@@ -42,12 +42,6 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def carrier() -> Iterator[CarrierServer]:
-    with CarrierServer() as server:
-        yield server
-
-
-@pytest.fixture
 def telnyx() -> Iterator[TelnyxProvider]:
     provider = TelnyxProvider(API_KEY, CONNECTION_ID)
     yield provider
@@ -55,14 +49,7 @@ def telnyx() -> Iterator[TelnyxProvider]:
 
 
 def run(api_base: str, action: Callable[[TelnyxProvider], Awaitable[T]]) -> T:
-    async def go() -> T:
-        provider = TelnyxProvider(API_KEY, CONNECTION_ID, api_base=api_base)
-        try:
-            return await action(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(go())
+    return run_provider(lambda: TelnyxProvider(API_KEY, CONNECTION_ID, api_base=api_base), action)
 
 
 # REST

@@ -23,7 +23,7 @@ from runner.providers import (
 )
 from runner.providers.twilio import TwilioProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port
+from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-auth-token-5ecret"
@@ -41,12 +41,6 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def carrier() -> Iterator[CarrierServer]:
-    with CarrierServer() as server:
-        yield server
-
-
-@pytest.fixture
 def twilio() -> Iterator[TwilioProvider]:
     provider = TwilioProvider(SID, TOKEN)
     yield provider
@@ -54,14 +48,7 @@ def twilio() -> Iterator[TwilioProvider]:
 
 
 def run(api_base: str, action: Callable[[TwilioProvider], Awaitable[T]]) -> T:
-    async def go() -> T:
-        provider = TwilioProvider(SID, TOKEN, api_base=api_base)
-        try:
-            return await action(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(go())
+    return run_provider(lambda: TwilioProvider(SID, TOKEN, api_base=api_base), action)
 
 
 # REST
