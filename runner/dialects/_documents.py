@@ -9,7 +9,7 @@ from runner.dialects._errors import DialectLimitError
 from runner.dialects._limits import check_digits
 from runner.dialects._tables import Dialect, dialect
 from runner.dialects._verbs import hangup, redirect, send_digits
-from runner.dialects._xml import Element, document, element
+from runner.dialects._xml import Element, document, element, url_slot
 
 #: What the runner's media socket speaks: 8 kHz mu-law, as Twilio and Telnyx send by default.
 MULAW_8K = "audio/x-mulaw;rate=8000"
@@ -27,7 +27,7 @@ def dtmf_then_redirect(provider: str, digits: str, redirect_url: str) -> str:
     """Send ``digits`` on the call (``w`` waits half a second), then fetch ``redirect_url``."""
     table = dialect(provider)
     check_digits(table, digits)
-    return document(table, [send_digits(table, digits), redirect(table, redirect_url)])
+    return document(table, [send_digits(table, digits), redirect(table, url_slot(0))], [redirect_url])
 
 
 def stream(provider: str, url: str, parameters: Mapping[str, str]) -> str:

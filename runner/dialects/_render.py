@@ -8,7 +8,7 @@ from runner.dialects._errors import UnsupportedActionError
 from runner.dialects._limits import check_limits
 from runner.dialects._tables import dialect
 from runner.dialects._verbs import gather, hangup, pause, play, send_digits, speak, transfer, turn_url
-from runner.dialects._xml import Element, document
+from runner.dialects._xml import Element, document, url_slot
 from runner.types import Action, Consult, Gather, Hangup, Pause, Play, SendDigits, Speak, Transfer
 
 
@@ -22,6 +22,7 @@ def render(provider: str, actions: Iterable[Action], *, webhook_url: str, call_i
     actions = tuple(actions)
     check_limits(provider, actions)
     verbs: list[Element] = []
+    urls: list[str] = []
     for action in actions:
         if isinstance(action, Speak):
             verbs.append(speak(table, action))
@@ -37,7 +38,8 @@ def render(provider: str, actions: Iterable[Action], *, webhook_url: str, call_i
                 start -= 1
             prompts = verbs[start:]
             del verbs[start:]
-            verbs.extend(gather(table, action, turn_url(webhook_url, call_id, action.token), prompts))
+            verbs.extend(gather(table, action, url_slot(len(urls)), prompts))
+            urls.append(turn_url(webhook_url, call_id, action.token))
         elif isinstance(action, Transfer):
             verbs.append(transfer(table, action))
         elif isinstance(action, Hangup):
@@ -48,4 +50,4 @@ def render(provider: str, actions: Iterable[Action], *, webhook_url: str, call_i
             )
         else:
             raise UnsupportedActionError(provider, action, "it is not an engine action")
-    return document(table, verbs)
+    return document(table, verbs, urls)

@@ -3,7 +3,8 @@
 It knows no HTTP. The server hands it each webhook's query and parameters and sends
 back the document it returns; the control API calls its operations. Every change to a
 call is saved with the call's engine state before the document goes out, so a server
-killed mid-call and started again carries on at the call's next webhook.
+killed mid-call and started again carries on at the call's next webhook. Saves made
+in one turn of the event loop share one commit (``GroupCommit``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from flows import Data, Flow, e164_problem
@@ -31,6 +33,7 @@ from runner.service._errors import (
     UnknownCallError,
     UnknownFlowError,
 )
+from runner.service._group_commit import GroupCommit
 from runner.service._inbound import RecentIds, refused_record
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
@@ -92,6 +95,7 @@ class CallService:
         # belong to the thread that made them.
         self._open_store = open_store
         self._store: Store | None = None
+        self._writes: GroupCommit[_Live] = GroupCommit(self._write)
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}
         self.clock = clock
         self._live: dict[str, _Live] = {}
@@ -138,6 +142,7 @@ class CallService:
                 if future is not None and not future.done():
                     future.cancel()
         if self._store is not None:
+            self._writes.flush()
             self._store.close()
             self._store = None
 
@@ -191,6 +196,7 @@ class CallService:
         )
         live = self._adopt(call, engine, None)
         self._save(live)
+        await self._writes.committed()
         self.on_start(call.record)
         outbound = OutboundCall(
             to=number,
@@ -206,15 +212,22 @@ class CallService:
             raise
         self._by_carrier_id[live.carrier_call_id] = call_id
         self._save(live)
+        await self._writes.committed()
         return call.snapshot()
 
     # -- webhooks ------------------------------------------------------------------
 
     async def webhook(self, query: Mapping[str, str], params: Mapping[str, str]) -> str:
-        """The document for one carrier request to the voice webhook.
+        """The document for one carrier request to the voice webhook, once what it
+        changed is saved.
 
         Raises WebhookFormatError (malformed request) and UnknownCallError.
         """
+        document = await self._webhook(query, params)
+        await self._writes.committed()
+        return document
+
+    async def _webhook(self, query: Mapping[str, str], params: Mapping[str, str]) -> str:
         call_id = query.get("call_id")
         event = query.get("event", "")
         turn = query.get("turn")
@@ -363,6 +376,7 @@ class CallService:
             self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.HANGUP_BOT))
         else:
             self._apply(live, ControlEnd(id=self._event_id(), at=self.clock()))
+        await self._writes.committed()
         if live.carrier_call_id is not None:
             await self.provider.hang_up(live.carrier_call_id)
         return live.call.snapshot()
@@ -373,6 +387,7 @@ class CallService:
         if not actions:
             raise CallNotLiveError(live.call.id, "it is not connected")
         live.pending = actions
+        await self._writes.committed()
         assert live.carrier_call_id is not None
         # A fresh reference in every resume URL: two redirects never look like one replayed.
         resume = self._url(live.call.id, event="resume", ref=secrets.token_urlsafe(6))
@@ -399,6 +414,7 @@ class CallService:
         live = self._live.get(call_id)
         if live is not None:
             return live.call.snapshot()
+        self._writes.flush()
         record = self.store.get(call_id)
         if record is None:
             raise UnknownCallError(call_id)
@@ -475,6 +491,8 @@ class CallService:
         live = self._live.get(call_id)
         if live is not None:
             return live
+        # Read what this process saved, including the saves still waiting for their commit.
+        self._writes.flush()
         saved = self.store.live(call_id)
         if saved is None:
             raise UnknownCallError(call_id)
@@ -518,14 +536,22 @@ class CallService:
         return actions
 
     def _save(self, live: _Live) -> None:
-        call = live.call
-        if call.ended:
-            self.store.save(call.snapshot())
+        """Save the call with this turn's commit; an ended call leaves memory at once."""
+        self._writes.add(live.call.id, live)
+        if live.call.ended:
             self._finish(live)
-            return
-        state = live.engine.snapshot(call)
-        state["carrier_call_id"] = live.carrier_call_id
-        self.store.save(call.snapshot(), state)
+
+    def _write(self, lives: list[_Live]) -> None:
+        """The calls as they are now, with the engine state of those still in flight."""
+        items: list[tuple[CallRecord, dict[str, Any] | None]] = []
+        for live in lives:
+            call = live.call
+            state = None
+            if not call.ended:
+                state = live.engine.snapshot(call)
+                state["carrier_call_id"] = live.carrier_call_id
+            items.append((call.snapshot(), state))
+        self.store.save_many(items)
 
     def _finish(self, live: _Live) -> None:
         """An ended call leaves memory: its record is in the store, its machines let go."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -22,6 +22,10 @@ class Store(Protocol):
         ``live`` is the engine's state of a call still in flight (None once it ended):
         what a restarted server needs to carry on with the call.
         """
+
+    def save_many(self, items: Sequence[tuple[CallRecord, Mapping[str, Any] | None]]) -> None:
+        """Save each ``(record, live)`` as ``save`` does, all in one transaction: every one
+        is durable once it returns, or (when it raises) none is saved."""
 
     def live(self, call_id: str) -> tuple[CallRecord, dict[str, Any]] | None:
         """The record and live state of a call in flight, or None (unknown or ended)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+import orjson
 
 from runner.store._codec import record_from_json
 from runner.store._errors import (
@@ -62,6 +64,22 @@ _SAVE = """
 INSERT OR REPLACE INTO calls (id, flow, created_at, ended_at, end_reason, record, live)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 """
+
+
+def _row(record: CallRecord, live: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    text = _json(record.as_json())
+    state = None if live is None else _json(live)
+    return (record.id, record.flow, record.created_at, record.ended_at, record.end_reason, text, state)
+
+
+def _json(value: Any) -> str:
+    """Compact UTF-8 JSON. orjson writes the same text as the standard library in a tenth
+    of the time (a call is saved on every webhook), but refuses integers over 64 bits,
+    which a flow's variables may hold."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class SQLiteStore:
@@ -122,13 +140,24 @@ class SQLiteStore:
         return False
 
     def save(self, record: CallRecord, live: Mapping[str, Any] | None = None) -> None:
-        text = json.dumps(record.as_json(), ensure_ascii=False, separators=(",", ":"))
-        state = None if live is None else json.dumps(live, ensure_ascii=False, separators=(",", ":"))
         with self._translated():
-            self._db.execute(
-                _SAVE,
-                (record.id, record.flow, record.created_at, record.ended_at, record.end_reason, text, state),
-            )
+            self._db.execute(_SAVE, _row(record, live))
+
+    def save_many(self, items: Sequence[tuple[CallRecord, Mapping[str, Any] | None]]) -> None:
+        if len(items) == 1:
+            self.save(*items[0])
+            return
+        rows = [_row(record, live) for record, live in items]
+        # One commit for all: a commit costs several times what one insert does.
+        with self._translated():
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(_SAVE, rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     def live(self, call_id: str) -> tuple[CallRecord, dict[str, Any]] | None:
         with self._translated():
