@@ -447,6 +447,9 @@ def callflow_config(folder: Path, port: int, flow: Path = FLOW) -> Path:
             public_url: http://127.0.0.1:{port}
             serve: {{bind: 127.0.0.1, port: {port}, path: {WEBHOOK_PATH}}}
             inbound: {{policy: open, flow: {json.dumps(str(flow))}}}
+            # wrk's 32 connections all come from 127.0.0.1, where a carrier's come from
+            # many addresses: one address may have them all in flight.
+            webhook_security: {{max_in_flight_per_address: 64}}
             # Every request is a new call that stays in flight: none may be refused.
             max_concurrent_calls: 1000000
             data_dir: {json.dumps(str(folder / f"data-{flow.stem}"))}

@@ -55,6 +55,7 @@ def build_config(
             trusted_proxy_ips=values.texts("webhook_security.trusted_proxy_ips"),
             trust_forwarding_headers=values.flag("webhook_security.trust_forwarding_headers"),
             skip_signature_verification=values.flag("webhook_security.skip_signature_verification"),
+            max_in_flight_per_address=values.integer("webhook_security.max_in_flight_per_address", 8),
         ),
         inbound=InboundSettings(
             policy=InboundPolicy(values.text("inbound.policy") or InboundPolicy.DISABLED),

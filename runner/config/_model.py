@@ -57,6 +57,7 @@ class WebhookSecurity:
     trusted_proxy_ips: tuple[str, ...] = ()
     trust_forwarding_headers: bool = False
     skip_signature_verification: bool = False
+    max_in_flight_per_address: int = 8
 
 
 @dataclass(frozen=True)

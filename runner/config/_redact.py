@@ -31,6 +31,7 @@ def redacted(config: Config) -> dict[str, Data]:
             "trusted_proxy_ips": list(security.trusted_proxy_ips),
             "trust_forwarding_headers": security.trust_forwarding_headers,
             "skip_signature_verification": security.skip_signature_verification,
+            "max_in_flight_per_address": security.max_in_flight_per_address,
         },
         "inbound": {
             "policy": inbound.policy.value,

@@ -18,7 +18,7 @@ from runner.providers.plivo import PlivoProvider
 from runner.providers.telnyx import TelnyxProvider
 from runner.providers.twilio import TwilioProvider
 from runner.server._app import AppSettings, build_app
-from runner.server._guard import SignatureCheck
+from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
@@ -98,6 +98,7 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
         AppSettings(webhook_path=config.serve.path, control_token=control_token(data_dir)),
         check=None if security.skip_signature_verification else check,
         public_url=public_url,
+        limits=GuardLimits(per_address=security.max_in_flight_per_address),
     )
     return ServerParts(app, service, provider, webhook_url, local_url)
 

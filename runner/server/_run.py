@@ -42,7 +42,25 @@ def _config(app: Starlette) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # uvicorn would take the client's address and scheme from X-Forwarded-* headers
+        # of any request from 127.0.0.1. Which forwarding headers are believed is the
+        # config's call (webhook_security, see _public_url), and the per-address limit
+        # and the control API's loopback check need the address the socket saw.
+        proxy_headers=False,
     )
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (not on Windows), else asyncio's.
+
+    With uvloop and httptools a uvicorn worker answers about three times the requests
+    a second it does on asyncio and h11 (bench/webhook_turn.py's do-nothing row).
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def serve_foreground(app: Starlette, sock: socket.socket) -> None:
@@ -53,8 +71,8 @@ def serve_foreground(app: Starlette, sock: socket.socket) -> None:
     gc.collect()
     gc.freeze()
     # uvicorn raises the Ctrl-C again once it has drained and stopped: that was the plan.
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(server.serve(sockets=[sock]))
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(server.serve(sockets=[sock]))
 
 
 class BackgroundServer:
@@ -66,7 +84,7 @@ class BackgroundServer:
         self.thread = threading.Thread(target=self._run, name="callflow-server", daemon=True)
         self.error: BaseException | None = None
         #: The server's event loop, where the app and the call service live.
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
 
     @property
     def port(self) -> int:

@@ -38,6 +38,7 @@ webhook_security:
   trusted_proxy_ips: []
   trust_forwarding_headers: false
   skip_signature_verification: false
+  max_in_flight_per_address: 8
 inbound:
   policy: disabled
   allow_from: []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -34,7 +36,7 @@ def port() -> int:
     return _free_port()
 
 
-def _config(folder: Path, port: int, provider: str = "twilio") -> Path:
+def _config(folder: Path, port: int, provider: str = "twilio", extra: str = "") -> Path:
     path = folder / "callflow.yaml"
     path.write_text(
         textwrap.dedent(
@@ -50,7 +52,8 @@ def _config(folder: Path, port: int, provider: str = "twilio") -> Path:
             flows: [{EXAMPLES / "appointment-reminder.yaml"}]
             data_dir: {folder / "data"}
             """
-        ),
+        )
+        + extra,
         encoding="utf-8",
     )
     return path
@@ -291,3 +294,34 @@ def test_record_commands_find_the_data_folder_the_config_names(cli: CLI, tmp_pat
     status = cli("status", "--call-id", summary["call_id"], "--config", config)
     assert status.code == 0
     assert "path:        menu > confirmed" in status.out
+
+
+def test_the_config_sets_how_many_requests_one_address_may_have_in_flight(tmp_path: Path, port: int) -> None:
+    config = _config(tmp_path, port, extra="webhook_security: {max_in_flight_per_address: 2}\n")
+    server = Server(config, port).start()
+    try:
+        connections = []
+        for number in range(3):
+            form = {**INBOUND, "CallSid": f"CA-held-{number}"}
+            body = urlencode(form).encode()
+            url = f"{server.base}/voice/webhook"
+            head = (
+                f"POST /voice/webhook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                f"X-Twilio-Signature: {RequestValidator(AUTH_TOKEN).compute_signature(url, form)}\r\n\r\n"
+            )
+            connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+            # Headers and part of the body: each request is in flight until the rest comes.
+            connection.sendall(head.encode() + body[:5])
+            connections.append((connection, body[5:]))
+            time.sleep(0.3)
+        statuses = []
+        for connection, rest in connections:
+            with connection:
+                with contextlib.suppress(OSError):  # the refused one may be closed already
+                    connection.sendall(rest)
+                statuses.append(int(connection.recv(4096).decode("latin-1").split(" ", 2)[1]))
+        assert statuses == [200, 200, 429]
+    finally:
+        server.stop()

@@ -387,6 +387,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
           trusted_proxy_ips: [10.0.0.5, "::1"]
           trust_forwarding_headers: true
           skip_signature_verification: true
+          max_in_flight_per_address: 32
         inbound:
           policy: allowlist
           allow_from: ["+14155550101"]
@@ -410,6 +411,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert config.webhook_security.trusted_proxy_ips == ("10.0.0.5", "::1")
     assert config.webhook_security.trust_forwarding_headers is True
     assert config.webhook_security.skip_signature_verification is True
+    assert config.webhook_security.max_in_flight_per_address == 32
     assert config.inbound.policy is InboundPolicy.ALLOWLIST
     assert config.inbound.allow_from == ("+14155550101",)
     assert config.inbound.greeting == "Hello"
