@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from flows import Flow, FlowError, load_flow
 from runner.builtin import SMOKE_FLOW
@@ -36,7 +36,7 @@ class ServerSetupError(Exception):
 
 @dataclass
 class ServerParts:
-    app: Starlette
+    app: ASGIApp
     service: CallService
     provider: Provider
     webhook_url: str

@@ -22,18 +22,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import parse_qsl
+
+from starlette.types import Receive, Scope, Send
 
 from runner.server._public_url import PublicUrl
 from runner.server._replay import ReplayCache
 from runner.server._slots import AddressSlots
 
 logger = logging.getLogger("callflow.server")
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class SignatureCheck(Protocol):

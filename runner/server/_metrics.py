@@ -34,9 +34,17 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0),
             registry=self.registry,
         )
+        self._ended: dict[str, Counter] = {}
         self.errors = Counter(
             "callflow_errors", "Requests answered with an error, by kind", ["kind"], registry=self.registry
         )
+
+    def ended(self, reason: str) -> Counter:
+        """The calls_ended counter of ``reason``; found once per reason, not on every call."""
+        counter = self._ended.get(reason)
+        if counter is None:
+            counter = self._ended[reason] = self.calls_ended.labels(reason)
+        return counter
 
     def text(self) -> bytes:
         return generate_latest(self.registry)

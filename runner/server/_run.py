@@ -11,7 +11,7 @@ import threading
 import time
 
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 #: Seconds in-flight requests get to finish when the server stops (Ctrl-C).
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -35,7 +35,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: Starlette) -> uvicorn.Config:
+def _config(app: ASGIApp) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         lifespan="on",
@@ -63,7 +63,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def serve_foreground(app: Starlette, sock: socket.socket) -> None:
+def serve_foreground(app: ASGIApp, sock: socket.socket) -> None:
     """Serve until Ctrl-C (SIGINT) or SIGTERM; in-flight requests are drained first."""
     server = uvicorn.Server(_config(app))
     # Everything made so far (modules, compiled flows, machines) lives as long as the
@@ -78,7 +78,7 @@ def serve_foreground(app: Starlette, sock: socket.socket) -> None:
 class BackgroundServer:
     """The app on a thread of its own, for as long as the caller needs it."""
 
-    def __init__(self, app: Starlette, sock: socket.socket) -> None:
+    def __init__(self, app: ASGIApp, sock: socket.socket) -> None:
         self.sock = sock
         self.server = uvicorn.Server(_config(app))
         self.thread = threading.Thread(target=self._run, name="callflow-server", daemon=True)

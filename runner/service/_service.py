@@ -15,7 +15,6 @@ import itertools
 import logging
 import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,7 +183,7 @@ class CallService:
         caller_id = self.settings.from_number
         if engine.flow.caller_id is not None:
             caller_id = _render_text(engine.flow, engine.flow.caller_id, values)
-        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        call_id = f"call-{secrets.token_hex(8)}"
         call = engine.new_call(
             call_id=call_id,
             variables=values,
@@ -297,7 +296,7 @@ class CallService:
                 why = "refused by the inbound policy" if not admitted else "refused: no capacity"
                 self.store.save(refused_record(hook, why, self.provider.name, policy.flow, self.clock()))
             return reject(self.provider.dialect)
-        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        call_id = f"call-{secrets.token_hex(8)}"
         call = engine.new_call(
             call_id=call_id,
             variables=bind_inputs(engine.flow, {}),
