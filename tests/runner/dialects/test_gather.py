@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from runner.dialects import render
 from runner.types import Action, EndReason, Gather, Hangup, Pause, Play, SendDigits, Speak
 
@@ -136,3 +138,20 @@ def test_a_second_gather_takes_only_its_own_prompts() -> None:
 </Response>
 """
     )
+
+
+def test_documents_of_two_calls_at_one_step_differ_only_in_the_turn_url() -> None:
+    first = render("twilio", TURN, webhook_url=WEBHOOK, call_id="CA1")
+    later_turn = [*TURN[:-1], dataclasses.replace(MENU, token="turn-9")]
+    second = render("twilio", later_turn, webhook_url=WEBHOOK, call_id="CA2")
+    assert "call_id=CA1&amp;turn=turn-3" in first
+    assert first.replace("call_id=CA1&amp;turn=turn-3", "call_id=CA2&amp;turn=turn-9") == second
+
+
+def test_a_callers_words_cannot_put_a_url_into_the_document() -> None:
+    # Where a turn URL goes, the kept document has a slot marked by NULs; the template
+    # strips NULs from every text, so the same characters in a text stay plain words.
+    actions: list[Action] = [Speak("say \x00url0\x00 now"), Gather(input=("speech",), timeout=5, token="t1")]
+    document = render("twilio", actions, webhook_url=WEBHOOK, call_id="CA42")
+    assert "<Say>say url0 now</Say>" in document
+    assert document.count("https://hooks.example/callflow?call_id=CA42&amp;turn=t1") == 1

@@ -25,6 +25,7 @@ from runner.store import (
     NotAStoreError,
     RecordError,
     SQLiteStore,
+    StoreAccessError,
     StoreLockedError,
     StoreVersionError,
     open_existing_store,
@@ -351,3 +352,22 @@ def test_a_call_in_flight_keeps_its_live_state_until_it_ends(store: SQLiteStore)
     assert store.live(record.id) is None
     assert store.in_flight() == []
     assert store.get(record.id) == record
+
+
+def test_save_many_saves_each_pair_in_one_commit(store: SQLiteStore) -> None:
+    live = {"step": "ask", "context": {"n": 2**70}}  # an integer over 64 bits still saves
+    store.save_many([(reminder_call(), None), (hotline_call(), live)])
+    assert store.get("call-0001") == reminder_call()
+    saved = store.live(hotline_call().id)
+    assert saved is not None
+    assert saved[1] == live
+    assert store.cursor() == 2
+
+
+def test_save_many_saves_none_when_one_fails(store: SQLiteStore) -> None:
+    broken = dataclasses.replace(hotline_call(), flow=None)  # type: ignore[arg-type]
+    with pytest.raises(StoreAccessError, match=r"NOT NULL constraint failed: calls\.flow$"):
+        store.save_many([(reminder_call(), None), (broken, None)])
+    assert store.recent(10) == []
+    store.save_many([(reminder_call(), None), (dial_in_call(), None)])  # the store is still usable
+    assert len(store.recent(10)) == 2
