@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from runner.dialects import DialectError, dtmf_then_redirect, reject, render
 from runner.engine import Call, FlowEngine, InputError, bind_inputs
 from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
 from runner.script import ScriptError, parse_input
+from runner.service._deadlines import Deadlines
 from runner.service._errors import (
     CallNotLiveError,
     TooManyCallsError,
@@ -68,14 +69,15 @@ class _Live:
     engine: FlowEngine
     carrier_call_id: str | None = None
     #: Actions to serve when the carrier fetches the resume URL (after DTMF, a redirect).
-    pending: list[Action] = field(default_factory=list)
+    #: A tuple, not a list: most calls never queue anything, and an empty tuple is shared.
+    pending: tuple[Action, ...] = ()
     last_document: str | None = None
     #: Set while a consult step waits for the agent's reply.
     agent_reply: asyncio.Future[str | None] | None = None
     #: Set while a ``continue`` waits for what the caller says next.
     heard: asyncio.Future[str | None] | None = None
-    ended: asyncio.Event = field(default_factory=asyncio.Event)
-    timer: asyncio.TimerHandle | None = None
+    #: Made by the first request that waits for the end (most calls have none).
+    ended: asyncio.Event | None = None
 
 
 class CallService:
@@ -95,6 +97,8 @@ class CallService:
         self._open_store = open_store
         self._store: Store | None = None
         self._writes: GroupCommit[_Live] = GroupCommit(self._write)
+        self._deadlines = Deadlines(self._deadline_passed, clock)
+        self._timeouts: set[asyncio.Future[None]] = set()
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}
         self.clock = clock
         self._live: dict[str, _Live] = {}
@@ -134,9 +138,8 @@ class CallService:
         if self._reaper is not None:
             self._reaper.cancel()
         await self.provider.aclose()
+        self._deadlines.close()
         for live in self._live.values():
-            if live.timer is not None:
-                live.timer.cancel()
             for future in (live.agent_reply, live.heard):
                 if future is not None and not future.done():
                     future.cancel()
@@ -273,7 +276,7 @@ class CallService:
         if kind is WebhookKind.STATUS:
             return self._document(live, [])
         if kind is WebhookKind.ANSWER and actions and isinstance(actions[0], SendDigits):
-            live.pending = actions[1:]
+            live.pending = tuple(actions[1:])
             redirect = self._url(call_id, event="connected")
             live.last_document = dtmf_then_redirect(self.provider.dialect, actions[0].digits, redirect)
             return live.last_document
@@ -284,8 +287,8 @@ class CallService:
         if not live.pending:
             # Fetched twice: serving nothing would hang the call up.
             return live.last_document or self._document(live, [])
-        queued, live.pending = live.pending, []
-        return self._document(live, queued)
+        queued, live.pending = live.pending, ()
+        return self._document(live, list(queued))
 
     async def _inbound(self, hook: CarrierWebhook) -> str:
         policy = self.settings.inbound
@@ -385,7 +388,7 @@ class CallService:
         actions = self._apply(live, event)
         if not actions:
             raise CallNotLiveError(live.call.id, "it is not connected")
-        live.pending = actions
+        live.pending = tuple(actions)
         await self._writes.committed()
         assert live.carrier_call_id is not None
         # A fresh reference in every resume URL: two redirects never look like one replayed.
@@ -423,6 +426,8 @@ class CallService:
         """The record once the call has ended, or as it is when ``timeout`` passes."""
         live = self._live.get(call_id)
         if live is not None:
+            if live.ended is None:
+                live.ended = asyncio.Event()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(live.ended.wait(), timeout)
         return self.record(call_id)
@@ -431,12 +436,18 @@ class CallService:
 
     def _arm_timer(self, live: _Live) -> None:
         answered = live.call.record.answered_at
-        if answered is None or live.timer is not None or live.call.ended:
+        if answered is None or live.call.ended:
             return
         limit = live.engine.flow.max_duration or self.settings.max_duration_seconds
-        delay = max(0.0, answered + limit - self.clock())
-        loop = asyncio.get_running_loop()
-        live.timer = loop.call_later(delay, lambda: asyncio.ensure_future(self._time_out(live)))
+        self._deadlines.set(live.call.id, answered + limit)
+
+    def _deadline_passed(self, call_id: str) -> None:
+        live = self._live.get(call_id)
+        if live is not None:
+            task = asyncio.ensure_future(self._time_out(live))
+            # The loop keeps only a weak reference to a task: hold it until it is done.
+            self._timeouts.add(task)
+            task.add_done_callback(self._timeouts.discard)
 
     async def _time_out(self, live: _Live) -> None:
         if live.call.ended:
@@ -554,12 +565,11 @@ class CallService:
 
     def _finish(self, live: _Live) -> None:
         """An ended call leaves memory: its record is in the store, its machines let go."""
-        if live.timer is not None:
-            live.timer.cancel()
-            live.timer = None
+        self._deadlines.cancel(live.call.id)
         if live.heard is not None and not live.heard.done():
             live.heard.set_result(None)
-        live.ended.set()
+        if live.ended is not None:
+            live.ended.set()
         self.on_end(live.call.record)
         if self._live.pop(live.call.id, None) is not None:
             live.engine.release(live.call)
