@@ -98,11 +98,16 @@ class WebhookGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         answer = await self._answer(scope, receive)
-        headers = [(b"content-type", f"{answer.media_type}; charset=utf-8".encode())]
+        body = answer.body.encode("utf-8")
+        headers = [
+            (b"content-type", f"{answer.media_type}; charset=utf-8".encode()),
+            # With the length given, the answer goes out whole rather than chunked.
+            (b"content-length", str(len(body)).encode()),
+        ]
         if answer.status == 405:
             headers.append((b"allow", b"POST"))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        await send({"type": "http.response.body", "body": answer.body.encode("utf-8")})
+        await send({"type": "http.response.body", "body": body})
 
     def _refuse(self, status: int, reason: str) -> WebhookAnswer:
         self.on_refusal(reason)

@@ -191,7 +191,7 @@ def test_call_with_no_server_running_starts_one_for_the_call(cli: CLI, tmp_path:
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert re.fullmatch(
-        r"call call-[0-9a-f]{16} placed to \+14155550100 \(flow appointment-reminder\)", lines[0]
+        r"call call-[0-9a-f]{24} placed to \+14155550100 \(flow appointment-reminder\)", lines[0]
     )
     assert re.fullmatch(r"ended: hangup-bot after [0-9.]+ s; path: menu > cancelled", lines[-1])
     with pytest.raises(httpx.HTTPError):

@@ -181,3 +181,13 @@ def test_with_verification_off_every_request_logs_a_warning(
             assert response.status_code == 200
     warnings = [record.getMessage() for record in caplog.records if record.name == "callflow.server"]
     assert warnings == ["webhook signature verification is OFF: anyone can drive calls"] * 2
+
+
+def test_answers_carry_their_length_and_are_not_chunked(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        answered = server.post_webhook("", INBOUND)
+        refused = httpx.post(server.webhook, data=INBOUND, timeout=10)
+    for response in (answered, refused):
+        assert response.headers["content-length"] == str(len(response.content))
+        assert "transfer-encoding" not in response.headers
+    assert (answered.status_code, refused.status_code) == (200, 401)
