@@ -1,9 +1,12 @@
 """Benchmark: the full webhook turn of `callflow serve` under load, against a baseline.
 
-    .venv/bin/python bench/webhook_turn.py [--seconds 10] [--quick]
+    .venv/bin/python bench/webhook_turn.py [--seconds 10] [--rounds 3] [--quick]
 
 Four rows, side by side in one run, each one uvicorn worker in a process of
-its own, loaded by wrk (32 connections, 2 threads) in another process after a warm-up:
+its own, loaded by wrk (32 connections, 2 threads) in another process after a warm-up.
+All four run once per round (3 by default), and the report gives each row's medians over
+the rounds, each ratio against the baseline of its own round: on a shared machine a
+neighbour's load moves a single run's figures by 10-30 %.
 
 - do-nothing: a bare Starlette endpoint that answers fixed TwiML without reading the
   request: the ceiling of one uvicorn worker on this machine;
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.metadata
 import importlib.util
 import json
@@ -53,6 +57,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -643,11 +648,14 @@ def environment(wrk: str) -> str:
     )
 
 
-def report(rows: Sequence[Row], notes: Sequence[str], load: Load, argv: Sequence[str], wrk: str) -> None:
-    baseline = rows[1].run.rate
+def report(
+    rounds: Sequence[Sequence[Row]], notes: Sequence[str], load: Load, argv: Sequence[str], wrk: str
+) -> None:
+    rows = [row for one_round in rounds for row in one_round]
     print(
         f"webhook turn under wrk: {load.connections} connections, {load.threads} threads, "
-        f"{load.seconds} s measured after {load.warmup} s of warm-up; one uvicorn worker per server"
+        f"{load.seconds} s measured after {load.warmup} s of warm-up; one uvicorn worker per server; "
+        f"{len(rounds)} round(s) of all rows"
     )
     print(f"  {environment(wrk)}")
     print(f"  command: {shlex.join([sys.executable, str(Path(__file__)), *argv])}")
@@ -656,15 +664,29 @@ def report(rows: Sequence[Row], notes: Sequence[str], load: Load, argv: Sequence
     header = (
         f"{'row':<44} {'requests/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'CPU':>5} {'ratio':>6}"
     )
-    print(header)
-    for row in rows:
-        cpu = f"{row.cpu:.0%}" if row.cpu is not None else "?"
-        print(
-            f"{row.label:<44} {row.run.rate:>10,.0f} {row.run.p50_ms:>7.2f} {row.run.p99_ms:>7.2f} "
-            f"{row.run.errors:>6} {cpu:>5} {row.run.rate / baseline:>6.2f}"
-        )
+    for number, one_round in enumerate(rounds, 1):
+        baseline = one_round[1].run.rate
+        print(f"round {number}" if len(rounds) > 1 else "")
+        print(header)
+        for row in one_round:
+            cpu = f"{row.cpu:.0%}" if row.cpu is not None else "?"
+            print(
+                f"{row.label:<44} {row.run.rate:>10,.0f} {row.run.p50_ms:>7.2f} {row.run.p99_ms:>7.2f} "
+                f"{row.run.errors:>6} {cpu:>5} {row.run.rate / baseline:>6.2f}"
+            )
     print("(errors: HTTP status >= 400 and socket errors; CPU: the server process, of one core;")
-    print(" ratio: requests/s over the baseline's)")
+    print(" ratio: requests/s over the baseline's of the same round)")
+    summary = medians(rounds)
+    if len(rounds) > 1:
+        print()
+        print(f"median of {len(rounds)} rounds")
+        print(f"{'row':<44} {'requests/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'ratios':>18}")
+        for line in summary:
+            spread = " ".join(f"{ratio:.2f}" for ratio in line.ratios)
+            print(
+                f"{line.label:<44} {line.rate:>10,.0f} {line.p50_ms:>7.2f} {line.p99_ms:>7.2f} "
+                f"{line.ratio:>6.2f} {spread:>18}"
+            )
     for note in notes:
         print(note)
     for row in rows:
@@ -684,16 +706,51 @@ def report(rows: Sequence[Row], notes: Sequence[str], load: Load, argv: Sequence
     if load.seconds < 10:
         print(f"A {load.seconds} s run is a smoke test: the README takes a default run's figures.")
         return
-    print("For the README (the full turn's requests/s, p50, p99 and ratio, with the two rows it is")
-    print("read against, the command and the machine):")
+    print("For the README (medians over the rounds, each ratio against its own round's baseline,")
+    print("with the command and the machine):")
     print()
-    print("| what | requests/s | p50 ms | p99 ms | vs baseline |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for row in rows:
+    print("| what | requests/s | p50 ms | p99 ms | vs baseline | ratio per round |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for line in summary:
+        spread = ", ".join(f"{ratio:.2f}" for ratio in line.ratios)
         print(
-            f"| {row.label} | {row.run.rate:,.0f} | {row.run.p50_ms:.2f} | {row.run.p99_ms:.2f} "
-            f"| {row.run.rate / baseline:.2f} |"
+            f"| {line.label} | {line.rate:,.0f} | {line.p50_ms:.2f} | {line.p99_ms:.2f} "
+            f"| {line.ratio:.2f} | {spread} |"
         )
+
+
+@dataclass
+class Summary:
+    label: str
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    ratio: float
+    ratios: list[float]
+
+
+def medians(rounds: Sequence[Sequence[Row]]) -> list[Summary]:
+    """Each row's medians over the rounds; a ratio is always against its own round's baseline.
+
+    The machine is shared: a neighbour's load moves every figure of a run by 10-30 %. Rounds
+    of all rows, one after the other, put the baseline and the full turn under the same
+    neighbours, and the median keeps one unlucky run from deciding the result.
+    """
+    summary = []
+    for index, first in enumerate(rounds[0]):
+        rows = [one_round[index] for one_round in rounds]
+        ratios = [one_round[index].run.rate / one_round[1].run.rate for one_round in rounds]
+        summary.append(
+            Summary(
+                first.label,
+                statistics.median(row.run.rate for row in rows),
+                statistics.median(row.run.p50_ms for row in rows),
+                statistics.median(row.run.p99_ms for row in rows),
+                statistics.median(ratios),
+                ratios,
+            )
+        )
+    return summary
 
 
 def whole_seconds(least: int) -> Callable[[str], int]:
@@ -707,13 +764,24 @@ def whole_seconds(least: int) -> Callable[[str], int]:
     return parse
 
 
+def rounds_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rounds, at least 1, found {text}")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=whole_seconds(1), default=10, help="each measured run (default 10)")
     parser.add_argument("--warmup", type=whole_seconds(0), default=2, help="warm-up before each (default 2)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s, after 1 s of warm-up")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: one round of 2 s, after 1 s of warm-up"
+    )
+    parser.add_argument(
+        "--rounds", type=whole_seconds(1), default=3, help="rounds of all rows, for medians (default 3)"
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk's connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
     parser.add_argument("--show-wrk", action="store_true", help="print wrk's output of each measured run")
@@ -745,21 +813,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                 threads=args.threads,
                 folder=Path(folder),
             )
-            nothing, baseline = baseline_rows(load)
-            full, notes = full_turn_row(load, nothing.run.rate)
-            steady, steady_notes = full_turn_row(load, nothing.run.rate, steady=True)
+            rounds: list[list[Row]] = []
+            notes: list[str] = []
+            for number in range(1 if args.quick else args.rounds):
+                # A folder per round: its own stores, so no round counts another's records.
+                this_round = dataclasses.replace(load, folder=load.folder / f"round-{number + 1}")
+                this_round.folder.mkdir()
+                nothing, baseline = baseline_rows(this_round)
+                full, full_notes = full_turn_row(this_round, nothing.run.rate)
+                steady, steady_notes = full_turn_row(this_round, nothing.run.rate, steady=True)
+                rounds.append([nothing, baseline, full, steady])
+                prefix = f"round {number + 1}, " if args.rounds > 1 and not args.quick else ""
+                notes.extend(prefix + note for note in [*full_notes, *steady_notes])
     except BenchError as error:
         print(f"webhook_turn: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("webhook_turn: interrupted; the servers are stopped", file=sys.stderr)
         return 130
-    rows = [nothing, baseline, full, steady]
-    notes = [*notes, *steady_notes]
+    rows = [row for one_round in rounds for row in one_round]
     if args.show_wrk:
         for row in rows:
             print(f"== {row.label}: {shlex.join(row.run.command)}\n{row.run.output}")
-    report(rows, notes, load, sys.argv[1:] if argv is None else argv, wrk)
+    report(rounds, notes, load, sys.argv[1:] if argv is None else argv, wrk)
     return 1 if any(row.failed for row in rows) else 0
 
 
