@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from transitions import Machine, Transition
+from transitions import Event, Machine, Transition
 from transitions.core import EventData, listify
 
 
@@ -50,6 +50,19 @@ class _Models:
         return list(self._by_id.values())[index]
 
 
+def _hooked(machine: Machine) -> bool:
+    """Whether anything hooks into the machine's events as a whole."""
+    return bool(
+        machine.has_queue
+        or machine.prepare_event
+        or machine.finalize_event
+        or machine.on_exception
+        or machine.before_state_change
+        or machine.after_state_change
+        or machine.on_final
+    )
+
+
 class _PlainTransition(Transition):
     """A transition that only moves the model when nothing hooks into it.
 
@@ -61,24 +74,48 @@ class _PlainTransition(Transition):
 
     def execute(self, event_data: EventData) -> bool:
         machine, dest = event_data.machine, self.dest
-        hooked = (
-            self.prepare
+        if (
+            dest is None
+            or self.prepare
             or self.conditions
             or self.before
             or self.after
-            or machine.before_state_change
-            or machine.after_state_change
-            or machine.on_final
+            or _hooked(machine)
             or machine.states[self.source].on_exit
-        )
-        if dest is None or hooked or machine.states[dest].on_enter:
+            or machine.states[dest].on_enter
+        ):
             return bool(super().execute(event_data))
-        machine.set_state(dest, event_data.model)
+        # What Machine.set_state does for one model and a state given by name.
+        setattr(event_data.model, machine.model_attribute, machine.states[dest].value)
         return True
+
+
+class _PlainEvent(Event):
+    """An event fired straight at its transitions when nothing hooks into the machine.
+
+    The library's trigger wraps every firing in a partial, a queue check and two rounds
+    of (empty) machine callbacks; with any of those in use, it runs as the library's.
+    """
+
+    def trigger(self, model: Any, *args: Any, **kwargs: Any) -> bool:
+        machine = self.machine
+        state = getattr(model, machine.model_attribute)
+        transitions = self.transitions.get(state)
+        if args or kwargs or transitions is None or _hooked(machine):
+            # Also the library's way of refusing a move from a state with no transition.
+            return bool(super().trigger(model, *args, **kwargs))
+        event_data = EventData(machine.states[state], self, machine, model, args=(), kwargs={})
+        for transition in transitions:
+            event_data.transition = transition
+            if transition.execute(event_data):
+                event_data.result = True
+                break
+        return bool(event_data.result)
 
 
 class BareMachine(Machine):
     transition_cls = _PlainTransition
+    event_cls = _PlainEvent
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(model=None, auto_transitions=False, model_override=True, **kwargs)

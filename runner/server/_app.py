@@ -58,6 +58,8 @@ def build_app(
     started = {direction.value: metrics.calls_started.labels(direction.value) for direction in Direction}
     service.on_start = lambda record: started[record.direction.value].inc()
     service.on_end = lambda record: metrics.ended(str(record.end_reason)).inc()
+    # Read when /metrics is scraped, not set on every webhook.
+    metrics.calls_in_flight.set_function(lambda: service.calls_in_flight)
 
     async def answer_webhook(query: dict[str, str], params: dict[str, str]) -> WebhookAnswer:
         started = time.perf_counter()
@@ -71,7 +73,6 @@ def build_app(
             return WebhookAnswer(error.status, str(error), "text/plain")
         finally:
             metrics.webhook_seconds.observe(time.perf_counter() - started)
-            metrics.calls_in_flight.set(service.calls_in_flight)
 
     # What a replay is answered with: the same empty document every time, made once.
     empty_document = render(service.provider.dialect, [], webhook_url=path, call_id="")
@@ -95,7 +96,6 @@ def build_app(
         )
 
     async def metrics_text(request: Request) -> Response:
-        metrics.calls_in_flight.set(service.calls_in_flight)
         by_state = service.calls_by_state()
         for state in Lifecycle:
             metrics.calls_by_state.labels(state.value).set(by_state.get(state.value, 0))

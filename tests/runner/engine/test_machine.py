@@ -67,3 +67,20 @@ def test_a_state_entered_with_a_callback_runs_it() -> None:
     bare.add_model(model)
     bare.events["go"].trigger(model)
     assert (model.state, entered) == ("b", ["b"])
+
+
+def test_a_machine_with_event_hooks_fires_as_transitions_fires() -> None:
+    seen: list[str] = []
+    bare = BareMachine(
+        states=["a", "b"],
+        initial="a",
+        transitions=[{"trigger": "go", "source": "a", "dest": "b"}],
+        model_attribute="state",
+        prepare_event=lambda: seen.append("prepare"),
+        after_state_change=lambda: seen.append("after"),
+        finalize_event=lambda: seen.append("finalize"),
+    )
+    model = Model()
+    bare.add_model(model)
+    assert bare.events["go"].trigger(model) is True
+    assert (model.state, seen) == ("b", ["prepare", "after", "finalize"])

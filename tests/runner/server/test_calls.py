@@ -93,6 +93,7 @@ def test_speak_and_dtmf_reach_a_caller_who_is_thinking(data_dir: Path) -> None:
         _wait_until(server, call_id, "caller")
         metrics = httpx.get(f"{server.base}/metrics", timeout=10).text
         assert 'callflow_calls_by_state{state="listening"} 1.0' in metrics
+        assert "\ncallflow_calls_in_flight 1.0\n" in metrics
         assert server.api("POST", f"/api/calls/{call_id}/speak", {"text": "Take your time."}).json() == {
             "ok": True
         }
