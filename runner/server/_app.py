@@ -55,8 +55,9 @@ def build_app(
     """The app. ``check`` None turns signature verification off (local development only)."""
     metrics = metrics or Metrics()
     path = settings.webhook_path.rstrip("/") or "/"
-    started = {direction.value: metrics.calls_started.labels(direction.value) for direction in Direction}
-    service.on_start = lambda record: started[record.direction.value].inc()
+    # Each label's counter found once, not on every call.
+    started_by = {direction.value: metrics.calls_started.labels(direction.value) for direction in Direction}
+    service.on_start = lambda record: started_by[record.direction.value].inc()
     service.on_end = lambda record: metrics.ended(str(record.end_reason)).inc()
     # Read when /metrics is scraped, not set on every webhook.
     metrics.calls_in_flight.set_function(lambda: service.calls_in_flight)
