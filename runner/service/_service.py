@@ -16,14 +16,12 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from flows import Data, Flow, e164_problem
 from flows._compile import Text
 from runner.dialects import DialectError, dtmf_then_redirect, reject, render
-from runner.engine import Call, FlowEngine, InputError, bind_inputs
+from runner.engine import FlowEngine, InputError, bind_inputs
 from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
 from runner.script import ScriptError, parse_input
 from runner.service._deadlines import Deadlines
@@ -33,8 +31,8 @@ from runner.service._errors import (
     UnknownCallError,
     UnknownFlowError,
 )
-from runner.service._group_commit import GroupCommit
 from runner.service._inbound import RecentIds, refused_record
+from runner.service._live_calls import LiveCall, LiveCalls
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
 from runner.service._translate import events_for
@@ -61,25 +59,6 @@ from runner.types import (
 logger = logging.getLogger("callflow.service")
 
 
-@dataclass
-class _Live:
-    """A call this process is running, with what only a running process has."""
-
-    call: Call
-    engine: FlowEngine
-    carrier_call_id: str | None = None
-    #: Actions to serve when the carrier fetches the resume URL (after DTMF, a redirect).
-    #: A tuple, not a list: most calls never queue anything, and an empty tuple is shared.
-    pending: tuple[Action, ...] = ()
-    last_document: str | None = None
-    #: Set while a consult step waits for the agent's reply.
-    agent_reply: asyncio.Future[str | None] | None = None
-    #: Set while a ``continue`` waits for what the caller says next.
-    heard: asyncio.Future[str | None] | None = None
-    #: Made by the first request that waits for the end (most calls have none).
-    ended: asyncio.Event | None = None
-
-
 class CallService:
     def __init__(
         self,
@@ -96,13 +75,11 @@ class CallService:
         # belong to the thread that made them.
         self._open_store = open_store
         self._store: Store | None = None
-        self._writes: GroupCommit[_Live] = GroupCommit(self._write)
         self._deadlines = Deadlines(self._deadline_passed, clock)
         self._timeouts: set[asyncio.Future[None]] = set()
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}
         self.clock = clock
-        self._live: dict[str, _Live] = {}
-        self._by_carrier_id: dict[str, str] = {}
+        self._calls = LiveCalls(self.engines, lambda: self.store, self._arm_timer, self._leave)
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
         self._refused = RecentIds()
@@ -124,13 +101,8 @@ class CallService:
     async def start(self) -> None:
         """Open the store and re-arm the timers of calls a previous process left in flight."""
         self._store = self._open_store()
-        for record, state in self.store.in_flight():
-            engine = self.engines.get(record.flow)
-            if engine is None:
-                logger.warning("call %s runs flow %s, which is not loaded", record.id, record.flow)
-                continue
-            live = self._adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
-            self._arm_timer(live)
+        for call_id, flow in self._calls.restore_all():
+            logger.warning("call %s runs flow %s, which is not loaded", call_id, flow)
         if self.settings.stale_call_reaper_seconds > 0:
             self._reaper = asyncio.create_task(self._reap_forever())
 
@@ -139,19 +111,18 @@ class CallService:
             self._reaper.cancel()
         await self.provider.aclose()
         self._deadlines.close()
-        for live in self._live.values():
+        for live in self._calls:
             for future in (live.agent_reply, live.heard):
                 if future is not None and not future.done():
                     future.cancel()
         if self._store is not None:
-            self._writes.flush()
+            self._calls.flush()
             self._store.close()
             self._store = None
 
     @property
     def calls_in_flight(self) -> int:
-        # An ended call leaves _live as it is saved (see _finish), so this is a count.
-        return len(self._live)
+        return len(self._calls)
 
     # -- placing calls -------------------------------------------------------------
 
@@ -196,9 +167,9 @@ class CallService:
             from_number=caller_id,
             to_number=number,
         )
-        live = self._adopt(call, engine, None)
+        live = self._calls.adopt(call, engine)
         self._save(live)
-        await self._writes.committed()
+        await self._calls.committed()
         self.on_start(call.record)
         outbound = OutboundCall(
             to=number,
@@ -212,9 +183,9 @@ class CallService:
         except Exception:
             self._apply(live, CallEnded(id="place-failed", at=self.clock(), reason=EndReason.FAILED))
             raise
-        self._by_carrier_id[live.carrier_call_id] = call_id
+        self._calls.set_carrier_id(live, live.carrier_call_id)
         self._save(live)
-        await self._writes.committed()
+        await self._calls.committed()
         return call.snapshot()
 
     # -- webhooks ------------------------------------------------------------------
@@ -226,7 +197,7 @@ class CallService:
         Raises WebhookFormatError (malformed request) and UnknownCallError.
         """
         document = await self._webhook(query, params)
-        await self._writes.committed()
+        await self._calls.committed()
         return document
 
     async def _webhook(self, query: Mapping[str, str], params: Mapping[str, str]) -> str:
@@ -240,7 +211,7 @@ class CallService:
             # setting, say): no answer ever says the call is over.
             kind = WebhookKind.STATUS
         if call_id is None:
-            call_id = self._by_carrier_id.get(hook.carrier_call_id)
+            call_id = self._calls.call_id_for(hook.carrier_call_id)
             if call_id is None:
                 if kind is WebhookKind.ANSWER and hook.inbound:
                     return await self._inbound(hook)
@@ -255,8 +226,7 @@ class CallService:
         if live.carrier_call_id != hook.carrier_call_id:
             # The id the carrier's webhooks use is the one its API takes for this call
             # (Plivo answers place_call with a request id that webhooks never show).
-            live.carrier_call_id = hook.carrier_call_id
-            self._by_carrier_id[hook.carrier_call_id] = call_id
+            self._calls.set_carrier_id(live, hook.carrier_call_id)
         answered = live.call.record.answered_at is not None
         events = events_for(hook, kind, turn, answered, self.clock())
         if kind is WebhookKind.GATHER and live.heard is not None and not live.heard.done():
@@ -282,7 +252,7 @@ class CallService:
             return live.last_document
         return self._document(live, actions)
 
-    def _resume(self, live: _Live) -> str:
+    def _resume(self, live: LiveCall) -> str:
         """What was queued for the carrier's fetch after DTMF or a redirect."""
         if not live.pending:
             # Fetched twice: serving nothing would hang the call up.
@@ -309,8 +279,7 @@ class CallService:
             from_number=hook.from_number,
             to_number=hook.to_number,
         )
-        live = self._adopt(call, engine, hook.carrier_call_id)
-        self._by_carrier_id[hook.carrier_call_id] = call_id
+        live = self._calls.adopt(call, engine, hook.carrier_call_id)
         self.on_start(call.record)
         answered = Answered(id=f"{hook.carrier_call_id}:answer", at=self.clock(), greeting=policy.greeting)
         actions = await self._settle_consults(live, self._apply(live, answered, save=False))
@@ -319,7 +288,7 @@ class CallService:
 
     # -- the agent's turn in consult steps ---------------------------------------------
 
-    async def _settle_consults(self, live: _Live, actions: list[Action]) -> list[Action]:
+    async def _settle_consults(self, live: LiveCall, actions: list[Action]) -> list[Action]:
         """Wait for the agent where a consult step asks it, and go on with its reply."""
         while actions and isinstance(actions[-1], Consult):
             consult = actions.pop()
@@ -371,25 +340,25 @@ class CallService:
 
     async def end_call(self, call_id: str) -> CallRecord:
         try:
-            live = self._find(call_id)
+            live = self._calls.find(call_id)
         except UnknownCallError:
             return self.record(call_id)  # already over: ending it again changes nothing
         if live.call.record.answered_at is None:
             self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.HANGUP_BOT))
         else:
             self._apply(live, ControlEnd(id=self._event_id(), at=self.clock()))
-        await self._writes.committed()
+        await self._calls.committed()
         if live.carrier_call_id is not None:
             await self.provider.hang_up(live.carrier_call_id)
         return live.call.snapshot()
 
-    async def _steer(self, live: _Live, event: AnyEvent) -> None:
+    async def _steer(self, live: LiveCall, event: AnyEvent) -> None:
         """Apply a control event and have the carrier fetch what it produced."""
         actions = self._apply(live, event)
         if not actions:
             raise CallNotLiveError(live.call.id, "it is not connected")
         live.pending = tuple(actions)
-        await self._writes.committed()
+        await self._calls.committed()
         assert live.carrier_call_id is not None
         # A fresh reference in every resume URL: two redirects never look like one replayed.
         resume = self._url(live.call.id, event="resume", ref=secrets.token_urlsafe(6))
@@ -398,14 +367,14 @@ class CallService:
     def calls_by_state(self) -> dict[str, int]:
         """How many calls in flight are in each lifecycle state (for /metrics)."""
         counts: dict[str, int] = {}
-        for live in self._live.values():
+        for live in self._calls:
             counts[live.call.lifecycle] = counts.get(live.call.lifecycle, 0) + 1
         return counts
 
     def waiting_for(self, call_id: str) -> str | None:
         """ "agent" while a consult step waits for the agent's reply, "caller" while a turn
         waits for the caller, None otherwise (or for a call not in flight here)."""
-        live = self._live.get(call_id)
+        live = self._calls.get(call_id)
         if live is None or live.call.ended:
             return None
         if live.agent_reply is not None and not live.agent_reply.done():
@@ -413,18 +382,17 @@ class CallService:
         return "caller" if live.call.turn is not None else None
 
     def record(self, call_id: str) -> CallRecord:
-        live = self._live.get(call_id)
+        live = self._calls.get(call_id)
         if live is not None:
             return live.call.snapshot()
-        self._writes.flush()
-        record = self.store.get(call_id)
+        record = self._calls.stored(call_id)
         if record is None:
             raise UnknownCallError(call_id)
         return record
 
     async def wait_ended(self, call_id: str, timeout: float) -> CallRecord:
         """The record once the call has ended, or as it is when ``timeout`` passes."""
-        live = self._live.get(call_id)
+        live = self._calls.get(call_id)
         if live is not None:
             if live.ended is None:
                 live.ended = asyncio.Event()
@@ -434,7 +402,7 @@ class CallService:
 
     # -- timers ------------------------------------------------------------------------
 
-    def _arm_timer(self, live: _Live) -> None:
+    def _arm_timer(self, live: LiveCall) -> None:
         answered = live.call.record.answered_at
         if answered is None or live.call.ended:
             return
@@ -442,14 +410,14 @@ class CallService:
         self._deadlines.set(live.call.id, answered + limit)
 
     def _deadline_passed(self, call_id: str) -> None:
-        live = self._live.get(call_id)
+        live = self._calls.get(call_id)
         if live is not None:
             task = asyncio.ensure_future(self._time_out(live))
             # The loop keeps only a weak reference to a task: hold it until it is done.
             self._timeouts.add(task)
             task.add_done_callback(self._timeouts.discard)
 
-    async def _time_out(self, live: _Live) -> None:
+    async def _time_out(self, live: LiveCall) -> None:
         if live.call.ended:
             return
         self._apply(live, Timer(id=self._event_id(), at=self.clock(), kind="max_duration"))
@@ -468,7 +436,7 @@ class CallService:
         """
         limit = self.settings.stale_call_reaper_seconds
         reaped = []
-        for live in list(self._live.values()):
+        for live in self._calls:
             record = live.call.record
             never_answered = live.call.lifecycle in (Lifecycle.INITIATED, Lifecycle.RINGING)
             if live.call.ended or not never_answered or self.clock() - record.created_at < limit:
@@ -489,45 +457,20 @@ class CallService:
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def _adopt(self, call: Call, engine: FlowEngine, carrier_call_id: str | None) -> _Live:
-        live = _Live(call, engine, carrier_call_id)
-        self._live[call.id] = live
-        if carrier_call_id is not None:
-            self._by_carrier_id[carrier_call_id] = call.id
-        return live
-
-    def _find(self, call_id: str) -> _Live:
-        """The call in flight with this id: in memory, or brought back from the store."""
-        live = self._live.get(call_id)
-        if live is not None:
-            return live
-        # Read what this process saved, including the saves still waiting for their commit.
-        self._writes.flush()
-        saved = self.store.live(call_id)
-        if saved is None:
-            raise UnknownCallError(call_id)
-        record, state = saved
-        engine = self.engines.get(record.flow)
-        if engine is None:
-            raise UnknownFlowError(record.flow, sorted(self.engines))
-        live = self._adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
-        self._arm_timer(live)
-        return live
-
-    def _find_for_webhook(self, call_id: str) -> _Live | None:
+    def _find_for_webhook(self, call_id: str) -> LiveCall | None:
         """The live call, or None for a call that has ended (a late status callback)."""
         try:
-            return self._find(call_id)
+            return self._calls.find(call_id)
         except UnknownCallError:
-            if self.store.get(call_id) is not None:
+            if self._calls.stored(call_id) is not None:
                 return None
             raise
 
-    def _answered(self, call_id: str) -> _Live:
+    def _answered(self, call_id: str) -> LiveCall:
         try:
-            live = self._find(call_id)
+            live = self._calls.find(call_id)
         except UnknownCallError:
-            record = self.store.get(call_id)
+            record = self._calls.stored(call_id)
             if record is None:
                 raise
             raise CallNotLiveError(call_id, f"it has ended ({record.end_reason})") from None
@@ -537,7 +480,7 @@ class CallService:
             raise CallNotLiveError(call_id, "it has not been answered yet")
         return live
 
-    def _apply(self, live: _Live, event: AnyEvent, *, save: bool = True) -> list[Action]:
+    def _apply(self, live: LiveCall, event: AnyEvent, *, save: bool = True) -> list[Action]:
         actions = live.engine.handle(live.call, event)
         if isinstance(event, Answered):
             self._arm_timer(live)
@@ -545,38 +488,19 @@ class CallService:
             self._save(live)
         return actions
 
-    def _save(self, live: _Live) -> None:
-        """Save the call with this turn's commit; an ended call leaves memory at once."""
-        self._writes.add(live.call.id, live)
-        if live.call.ended:
-            self._finish(live)
+    def _save(self, live: LiveCall) -> None:
+        self._calls.save(live)
 
-    def _write(self, lives: list[_Live]) -> None:
-        """The calls as they are now, with the engine state of those still in flight."""
-        items: list[tuple[CallRecord, dict[str, Any] | None]] = []
-        for live in lives:
-            call = live.call
-            state = None
-            if not call.ended:
-                state = live.engine.snapshot(call)
-                state["carrier_call_id"] = live.carrier_call_id
-            items.append((call.snapshot(), state))
-        self.store.save_many(items)
-
-    def _finish(self, live: _Live) -> None:
-        """An ended call leaves memory: its record is in the store, its machines let go."""
+    def _leave(self, live: LiveCall) -> None:
+        """An ended call, about to leave memory: its timer and its waiters let go."""
         self._deadlines.cancel(live.call.id)
         if live.heard is not None and not live.heard.done():
             live.heard.set_result(None)
         if live.ended is not None:
             live.ended.set()
         self.on_end(live.call.record)
-        if self._live.pop(live.call.id, None) is not None:
-            live.engine.release(live.call)
-        if live.carrier_call_id is not None:
-            self._by_carrier_id.pop(live.carrier_call_id, None)
 
-    def _document(self, live: _Live, actions: list[Action]) -> str:
+    def _document(self, live: LiveCall, actions: list[Action]) -> str:
         dialect, url = self.provider.dialect, self.settings.webhook_url
         try:
             document = render(dialect, actions, webhook_url=url, call_id=live.call.id)

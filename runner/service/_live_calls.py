@@ -1,0 +1,151 @@
+"""The calls this process is running: kept in memory, saved with each turn's commit,
+and brought back from the store when a webhook names a call saved in flight by an
+earlier process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runner.engine import Call, FlowEngine
+from runner.service._errors import UnknownCallError, UnknownFlowError
+from runner.service._group_commit import GroupCommit
+from runner.store import Store
+from runner.types import Action, CallRecord
+
+
+@dataclass
+class LiveCall:
+    """A call this process is running, with what only a running process has."""
+
+    call: Call
+    engine: FlowEngine
+    carrier_call_id: str | None = None
+    #: Actions to serve when the carrier fetches the resume URL (after DTMF, a redirect).
+    #: A tuple, not a list: most calls never queue anything, and an empty tuple is shared.
+    pending: tuple[Action, ...] = ()
+    last_document: str | None = None
+    #: Set while a consult step waits for the agent's reply.
+    agent_reply: asyncio.Future[str | None] | None = None
+    #: Set while a ``continue`` waits for what the caller says next.
+    heard: asyncio.Future[str | None] | None = None
+    #: Made by the first request that waits for the end (most calls have none).
+    ended: asyncio.Event | None = None
+
+
+class LiveCalls:
+    """Calls in flight by id and by the carrier's id.
+
+    ``store`` gives the store once it is open; ``on_restore`` is told of each call
+    brought back from it, ``on_leave`` of each call that ends (before it leaves memory).
+    """
+
+    def __init__(
+        self,
+        engines: Mapping[str, FlowEngine],
+        store: Callable[[], Store],
+        on_restore: Callable[[LiveCall], None],
+        on_leave: Callable[[LiveCall], None],
+    ) -> None:
+        self._engines = engines
+        self._store = store
+        self._on_restore = on_restore
+        self._on_leave = on_leave
+        self._by_id: dict[str, LiveCall] = {}
+        self._by_carrier_id: dict[str, str] = {}
+        self._writes: GroupCommit[LiveCall] = GroupCommit(self._write)
+
+    def __len__(self) -> int:
+        # An ended call leaves as it is saved (see save), so this is a count of calls in flight.
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[LiveCall]:
+        return iter(list(self._by_id.values()))
+
+    def get(self, call_id: str) -> LiveCall | None:
+        """The call if it is in memory; None otherwise."""
+        return self._by_id.get(call_id)
+
+    def call_id_for(self, carrier_call_id: str) -> str | None:
+        return self._by_carrier_id.get(carrier_call_id)
+
+    def adopt(self, call: Call, engine: FlowEngine, carrier_call_id: str | None = None) -> LiveCall:
+        live = LiveCall(call, engine)
+        self._by_id[call.id] = live
+        if carrier_call_id is not None:
+            self.set_carrier_id(live, carrier_call_id)
+        return live
+
+    def set_carrier_id(self, live: LiveCall, carrier_call_id: str) -> None:
+        live.carrier_call_id = carrier_call_id
+        self._by_carrier_id[carrier_call_id] = live.call.id
+
+    def restore_all(self) -> list[tuple[str, str]]:
+        """Bring back every call the store has in flight; (id, flow) of those whose flow
+        is not loaded (they stay in the store)."""
+        missing = []
+        for record, state in self._store().in_flight():
+            if record.flow not in self._engines:
+                missing.append((record.id, record.flow))
+                continue
+            self._restore(record, state)
+        return missing
+
+    def find(self, call_id: str) -> LiveCall:
+        """The call in flight with this id: in memory, or brought back from the store.
+
+        Raises UnknownCallError (no such call in flight) and UnknownFlowError.
+        """
+        live = self._by_id.get(call_id)
+        if live is not None:
+            return live
+        # Read what this process saved, including the saves still waiting for their commit.
+        self._writes.flush()
+        saved = self._store().live(call_id)
+        if saved is None:
+            raise UnknownCallError(call_id)
+        return self._restore(*saved)
+
+    def stored(self, call_id: str) -> CallRecord | None:
+        """The call's record in the store (with this process's latest saves), or None."""
+        self._writes.flush()
+        return self._store().get(call_id)
+
+    def save(self, live: LiveCall) -> None:
+        """Save the call with this turn's commit; an ended call leaves memory at once."""
+        self._writes.add(live.call.id, live)
+        if live.call.ended:
+            self._on_leave(live)
+            if self._by_id.pop(live.call.id, None) is not None:
+                live.engine.release(live.call)
+            if live.carrier_call_id is not None:
+                self._by_carrier_id.pop(live.carrier_call_id, None)
+
+    async def committed(self) -> None:
+        """Return once every save so far is committed."""
+        await self._writes.committed()
+
+    def flush(self) -> None:
+        self._writes.flush()
+
+    def _restore(self, record: CallRecord, state: dict[str, Any]) -> LiveCall:
+        engine = self._engines.get(record.flow)
+        if engine is None:
+            raise UnknownFlowError(record.flow, sorted(self._engines))
+        live = self.adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
+        self._on_restore(live)
+        return live
+
+    def _write(self, lives: list[LiveCall]) -> None:
+        """The calls as they are now, with the engine state of those still in flight."""
+        items: list[tuple[CallRecord, dict[str, Any] | None]] = []
+        for live in lives:
+            call = live.call
+            state = None
+            if not call.ended:
+                state = live.engine.snapshot(call)
+                state["carrier_call_id"] = live.carrier_call_id
+            items.append((call.snapshot(), state))
+        self._store().save_many(items)
