@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
-from runner.providers import Provider
+from runner.providers import OutboundCall, Provider
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,17 @@ def refusing_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+#: The outbound call every carrier test places, and the webhook it names.
+WEBHOOK = "https://calls.example.com/voice/webhook?call=c1"
+CALL = OutboundCall(
+    to="+14155550100",
+    caller_id="+14155550199",
+    answer_url=WEBHOOK,
+    status_url=WEBHOOK + "&kind=status",
+    ring_timeout=25,
+)
 
 
 P = TypeVar("P", bound=Provider)

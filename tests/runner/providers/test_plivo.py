@@ -22,21 +22,13 @@ from runner.providers import (
 )
 from runner.providers.plivo import PlivoProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
+from tests.runner.providers.carrier_server import CALL, WEBHOOK, CarrierServer, refusing_port, run_provider
 
 AUTH_ID = "MAZDQ1ZJIYMDZKMMZKYM"
 TOKEN = "plivo-auth-token-5ecret"
 BASIC = "Basic " + base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
 ACCOUNT = f"/v1/Account/{AUTH_ID}"
 CALL_UUID = "e5a3b3c8-54a4-11ee-8c99-0242ac120002"
-WEBHOOK = "https://calls.example.com/voice/webhook?call=c1"
-CALL = OutboundCall(
-    to="+14155550100",
-    caller_id="+14155550199",
-    answer_url=WEBHOOK,
-    status_url=WEBHOOK + "&kind=status",
-    ring_timeout=25,
-)
 T = TypeVar("T")
 
 

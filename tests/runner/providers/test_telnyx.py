@@ -23,21 +23,13 @@ from runner.providers import (
 )
 from runner.providers.telnyx import TelnyxProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
+from tests.runner.providers.carrier_server import CALL, WEBHOOK, CarrierServer, refusing_port, run_provider
 
 API_KEY = "KEY0123456789ABCDEF_5ecret"
 CONNECTION_ID = "1773070540731319841"
 CALL_SID = "v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldN"
 # The call sid as it appears in a path: its colon percent-encoded.
 CALL_PATH = "/v2/texml/calls/v3%3A9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldN"
-WEBHOOK = "https://calls.example.com/voice/webhook?call=c1"
-CALL = OutboundCall(
-    to="+14155550100",
-    caller_id="+14155550199",
-    answer_url=WEBHOOK,
-    status_url=WEBHOOK + "&kind=status",
-    ring_timeout=25,
-)
 T = TypeVar("T")
 
 

@@ -23,20 +23,12 @@ from runner.providers import (
 )
 from runner.providers.twilio import TwilioProvider, signature_valid
 from runner.types import EndReason
-from tests.runner.providers.carrier_server import CarrierServer, refusing_port, run_provider
+from tests.runner.providers.carrier_server import CALL, WEBHOOK, CarrierServer, refusing_port, run_provider
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-auth-token-5ecret"
 BASIC = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
 CALLS = f"/2010-04-01/Accounts/{SID}/Calls"
-WEBHOOK = "https://calls.example.com/voice/webhook?call=c1"
-CALL = OutboundCall(
-    to="+14155550100",
-    caller_id="+14155550199",
-    answer_url=WEBHOOK,
-    status_url=WEBHOOK + "&kind=status",
-    ring_timeout=25,
-)
 T = TypeVar("T")
 
 
