@@ -254,6 +254,8 @@ class CallRecord:
     ended_at: float | None = None
     end_reason: EndReason | None = None
     error: str | None = None
+    #: The carrier's id for the call (CallSid, CallUUID, call_sid), once it has one.
+    carrier_call_id: str | None = None
     transcript: list[TranscriptEntry] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
     digits_sent: list[str] = field(default_factory=list)
@@ -284,6 +286,7 @@ class CallRecord:
             "ended_at": self.ended_at,
             "end_reason": self.end_reason,
             "error": self.error,
+            "carrier_call_id": self.carrier_call_id,
             "transcript": [
                 {
                     "speaker": entry.speaker,

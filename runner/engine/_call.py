@@ -16,6 +16,7 @@ class Call:
         "awaiting_agent",
         "consult_turns",
         "context",
+        "last_event_at",
         "lifecycle",
         "record",
         "retries_used",
@@ -36,7 +37,10 @@ class Call:
         self.awaiting_agent = False
         self.turn: Turn | None = None
         self.turn_token: str | None = None
-        self.seen_events: set[str] = set()
+        #: Ids of the events handled, oldest first (a dict keeps their order).
+        self.seen_events: dict[str, None] = {}
+        #: When the call last heard anything (an event applied to it): the stale-call reaper's clock.
+        self.last_event_at = record.created_at
 
     @property
     def id(self) -> str:

@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flows import Data
+from flows._compile import Consult as StepConsult
 from flows._compile import Flow, Step, Text
+from flows._compile import Gather as StepGather
 from runner.engine import _lifecycle as lifecycle
 from runner.engine._call import Call
 from runner.engine._machine import BareMachine
@@ -52,6 +54,16 @@ from runner.types import (
 #: Steps entered while handling one event before the engine calls it a runaway loop.
 #: The linter already refuses loops that never wait; this guards the engine itself.
 MAX_STEPS_PER_EVENT = 1000
+
+
+def listen_action(step: Step, token: str) -> Gather:
+    """What a step that waits for the caller asks the carrier, under the turn's ``token``."""
+    gather = step.gather
+    if gather is not None:
+        return Gather(gather.input, gather.timeout, token, gather.digits, gather.finish_on_key, gather.hints)
+    # A consult turn listens for speech; its timeout is the consult's own.
+    timeout = step.consult.timeout if step.consult is not None else 5.0
+    return Gather(("speech",), timeout, token, finish_on_key="")
 
 
 class TemplateFailure(Exception):
@@ -153,7 +165,8 @@ class FlowEngine:
         """
         if event.id in call.seen_events or call.ended:
             return []
-        call.seen_events.add(event.id)
+        call.seen_events[event.id] = None
+        call.last_event_at = event.at
         actions: list[Action] = []
         try:
             self._dispatch(call, event, actions)
@@ -197,13 +210,11 @@ class FlowEngine:
         else:
             self._send_digits(call, event.digits, actions)
         if call.turn is not None and not call.awaiting_agent:
-            self._reopen_turn(call, actions)
+            self._reopen_turn(call, call.turn, actions)
 
-    def _reopen_turn(self, call: Call, actions: list[Action]) -> None:
-        """Listen again for the turn that was open, under a new token; no re-prompt."""
-        assert call.turn is not None
-        step = self.flow.steps[call.turn.step]
-        turn = call.turn
+    def _reopen_turn(self, call: Call, turn: Turn, actions: list[Action]) -> None:
+        """Listen again for ``turn``, the one that was open, under a new token; no re-prompt."""
+        step = self.flow.steps[turn.step]
         self._listen(call, step, turn.started_at, actions)
         # _listen opened a new turn; the caller is still answering the same one.
         call.record.turns.pop()
@@ -316,15 +327,7 @@ class FlowEngine:
         call.turn_token = token
         call.turn = Turn(step.id, now, now)
         call.record.turns.append(call.turn)
-        gather = step.gather
-        if gather is not None:
-            actions.append(
-                Gather(gather.input, gather.timeout, token, gather.digits, gather.finish_on_key, gather.hints)
-            )
-        else:
-            # A consult turn listens for speech; its timeout is the consult's own.
-            timeout = step.consult.timeout if step.consult is not None else 5.0
-            actions.append(Gather(("speech",), timeout, token, finish_on_key=""))
+        actions.append(listen_action(step, token))
         lifecycle.fire(call, "listen")
 
     # -- the caller's answers ------------------------------------------------------
@@ -350,7 +353,7 @@ class FlowEngine:
                 TranscriptEntry(Speaker.CALLER, text, event.at, step.id, confidence)
             )
         if step.consult is not None:
-            self._consult_input(call, step, text if kind == "speech" else "", event.at, actions)
+            self._consult_input(call, step, step.consult, text if kind == "speech" else "", event.at, actions)
             return
         if kind == "no_input":
             self._failed(call, step, "no_input", event.at, actions)
@@ -363,9 +366,8 @@ class FlowEngine:
         if not takes_answers(step):
             self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
             return
-        assert step.gather is not None
         if isinstance(event, Digits):
-            route = match_digits(step, event.digits, step.gather.finish_on_key)
+            route = match_digits(step, event.digits, _gather_of(step).finish_on_key)
         else:
             route = match_speech(step, text)
         if route is None:
@@ -375,8 +377,7 @@ class FlowEngine:
 
     def _failed(self, call: Call, step: Step, failure: str, now: float, actions: list[Action]) -> None:
         """A try that brought no usable answer: re-prompt, or take the failure route."""
-        assert step.gather is not None
-        if call.retries_used < step.gather.retries:
+        if call.retries_used < _gather_of(step).retries:
             call.retries_used += 1
             self._prompt(call, step, now, actions)
             self._listen(call, step, now, actions)
@@ -389,12 +390,12 @@ class FlowEngine:
 
     # -- consult -------------------------------------------------------------------
 
-    def _consult_input(self, call: Call, step: Step, heard: str, now: float, actions: list[Action]) -> None:
-        consult = step.consult
-        assert consult is not None
+    def _consult_input(
+        self, call: Call, step: Step, consult: StepConsult, heard: str, now: float, actions: list[Action]
+    ) -> None:
         if not heard:
             call.consult_turns += 1
-            self._next_consult_turn(call, step, now, actions)
+            self._next_consult_turn(call, step, consult, now, actions)
             return
         call.awaiting_agent = True
         lifecycle.fire(call, "listen")
@@ -404,20 +405,24 @@ class FlowEngine:
     def _agent_reply(self, call: Call, event: AgentReply, actions: list[Action]) -> None:
         if not call.awaiting_agent or call.step is None:
             return
+        step = self.flow.steps[call.step]
+        consult = step.consult
+        if consult is None:
+            raise RuntimeError(f"call {call.id} waits for an agent at step '{step.id}', which has no consult")
         call.awaiting_agent = False
         lifecycle.fire(call, "speak")
-        step = self.flow.steps[call.step]
         if event.text is None:
             self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
             return
         call.context["consult"] = {"spoken": event.text}
         self._say(call, event.text, event.at, actions, step.id, Speaker.AGENT)
         call.consult_turns += 1
-        self._next_consult_turn(call, step, event.at, actions)
+        self._next_consult_turn(call, step, consult, event.at, actions)
 
-    def _next_consult_turn(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
-        assert step.consult is not None
-        if call.consult_turns < step.consult.max_turns:
+    def _next_consult_turn(
+        self, call: Call, step: Step, consult: StepConsult, now: float, actions: list[Action]
+    ) -> None:
+        if call.consult_turns < consult.max_turns:
             self._listen(call, step, now, actions)
         else:
             self._run_from(call, self._after(call, step, now, actions), now, actions)
@@ -438,6 +443,13 @@ class FlowEngine:
         call.awaiting_agent = False
         if hang_up:
             actions.append(Hangup(reason))
+
+
+def _gather_of(step: Step) -> StepGather:
+    """The gather of a step where a turn that is not a consult's was open: it has one."""
+    if step.gather is None:
+        raise RuntimeError(f"a turn was open at step '{step.id}', which has neither gather nor consult")
+    return step.gather
 
 
 def _answer_of(event: InputEventBase, step: Step) -> tuple[str, str]:

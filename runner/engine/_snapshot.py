@@ -11,7 +11,8 @@ from typing import Any
 from runner.engine._call import Call
 from runner.types import CallRecord
 
-#: Event ids remembered per call for dropping repeats; a carrier retries recent ones only.
+#: Event ids remembered per call for dropping repeats, the most recent ones: a carrier
+#: retries recent requests only.
 REMEMBERED_EVENTS = 64
 
 
@@ -30,8 +31,9 @@ def state_of(call: Call) -> dict[str, Any]:
         "awaiting_agent": call.awaiting_agent,
         "turn_token": call.turn_token,
         "turn_index": turn_index,
-        "seen_events": sorted(call.seen_events)[-REMEMBERED_EVENTS:],
+        "seen_events": list(call.seen_events)[-REMEMBERED_EVENTS:],
         "context": call.context,
+        "last_event_at": call.last_event_at,
     }
 
 
@@ -46,5 +48,7 @@ def restore_call(record: CallRecord, state: dict[str, Any]) -> Call:
     call.turn_token = state["turn_token"]
     index = state["turn_index"]
     call.turn = record.turns[index] if index is not None and index < len(record.turns) else None
-    call.seen_events = set(state["seen_events"])
+    call.seen_events = dict.fromkeys(state["seen_events"])
+    # Saved before the reaper timed calls by their last event: their start is the best there is.
+    call.last_event_at = state.get("last_event_at", record.created_at)
     return call

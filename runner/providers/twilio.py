@@ -121,7 +121,7 @@ def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> s
     """The X-Twilio-Signature of a request, as Twilio computes it (the mock carrier signs with it)."""
     mac = _keyed(auth_token).copy()
     mac.update(url.encode())
-    mac.update("".join(name + value for name, value in sorted(params)).encode())
+    mac.update(_posted(params))
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
@@ -129,14 +129,15 @@ def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]]
     """Whether ``signature`` (the X-Twilio-Signature header) signs this request.
 
     The signed text is ``url`` (the full public URL with its query) followed by each POST
-    parameter's name and value, sorted by name; a repeated name's values are sorted too,
-    as Twilio's SDKs sign them. Twilio is not consistent about ``:443`` / ``:80``, so the
-    URL is also tried with the default port added or removed; any other port must match.
-    Hostile input gives False, never an exception.
+    parameter's name and value, sorted by name; a repeated name's values are sorted and a
+    repeated name-value pair counts once, as Twilio's SDKs sign them. Twilio is not
+    consistent about ``:443`` / ``:80``, so the URL is also tried with the default port
+    added or removed; any other port must match. Hostile input gives False, never an
+    exception.
     """
     try:
         expected = signature.encode("ascii")
-        posted = "".join(name + value for name, value in sorted(params)).encode()
+        posted = _posted(params)
         urls = [candidate.encode() for candidate in _with_and_without_default_port(url)]
         keyed = _keyed(auth_token)
     except (UnicodeError, ValueError, TypeError):
@@ -151,6 +152,21 @@ def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]]
     return valid
 
 
+def signed_text(url: str, params: Sequence[tuple[str, str]]) -> bytes:
+    """The text a signature over this request covers, one way for every way of sending it.
+
+    Field order, percent-encoding, empty ``&`` parts, a repeated pair and the default
+    port change the bytes sent but not the signature, so none of them changes this text:
+    the replay cache keys on it. No separator is added between the URL and the fields,
+    as the signature adds none: whatever keeps the signature valid keeps this the same.
+    """
+    return _with_and_without_default_port(url)[0].encode() + _posted(params)
+
+
+def _posted(params: Sequence[tuple[str, str]]) -> bytes:
+    return "".join(name + value for name, value in sorted(set(params))).encode()
+
+
 @functools.lru_cache(maxsize=8)
 def _keyed(auth_token: str) -> hmac.HMAC:
     """The HMAC keyed with the token, copied per request: the key schedule is done once."""
@@ -158,6 +174,7 @@ def _keyed(auth_token: str) -> hmac.HMAC:
 
 
 def _with_and_without_default_port(url: str) -> list[str]:
+    """The URL as given and with its default port added or removed; without it first."""
     parts = urlsplit(url)
     default = _DEFAULT_PORTS.get(parts.scheme)
     try:
@@ -171,7 +188,7 @@ def _with_and_without_default_port(url: str) -> list[str]:
     rest = url[start + len(parts.netloc) :]
     if port is None:
         return [url, f"{url[:start]}{parts.netloc}:{default}{rest}"]
-    return [url, f"{url[:start]}{parts.netloc[: parts.netloc.rindex(':')]}{rest}"]
+    return [f"{url[:start]}{parts.netloc[: parts.netloc.rindex(':')]}{rest}", url]
 
 
 if TYPE_CHECKING:

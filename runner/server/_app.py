@@ -18,7 +18,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runner.dialects import render
 from runner.engine import InputError
 from runner.providers._errors import ProviderError, WebhookFormatError
 from runner.server._guard import GuardLimits, SignatureCheck, WebhookAnswer, WebhookGuard
@@ -59,6 +58,7 @@ def build_app(
     started_by = {direction.value: metrics.calls_started.labels(direction.value) for direction in Direction}
     service.on_start = lambda record: started_by[record.direction.value].inc()
     service.on_end = lambda record: metrics.ended(str(record.end_reason)).inc()
+    service.on_restore = lambda record: metrics.calls_restored.inc()
     # Read when /metrics is scraped, not set on every webhook.
     metrics.calls_in_flight.set_function(lambda: service.calls_in_flight)
 
@@ -75,13 +75,10 @@ def build_app(
         finally:
             metrics.webhook_seconds.observe(time.perf_counter() - started)
 
-    # What a replay is answered with: the same empty document every time, made once.
-    empty_document = render(service.provider.dialect, [], webhook_url=path, call_id="")
     webhook = WebhookGuard(
         answer_webhook,
         check,
         public_url,
-        lambda: empty_document,
         limits=limits or GuardLimits(),
         on_refusal=lambda reason: metrics.errors.labels("webhook-refused").inc(),
     )
@@ -235,7 +232,11 @@ def _from_loopback(request: Request) -> bool:
 def _authorized(request: Request, token: str) -> bool:
     given = request.headers.get("authorization", "")
     scheme, _, value = given.partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
+    if not token or scheme.lower() != "bearer":
+        return False
+    # As bytes: compare_digest refuses str that is not ASCII, and a header may hold any
+    # byte (Starlette decodes headers as Latin-1, so this gives back the bytes sent).
+    return hmac.compare_digest(value.strip().encode("latin-1"), token.encode())
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

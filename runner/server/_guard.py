@@ -9,8 +9,9 @@ In this order, cheapest refusal first:
 4. The body is at most ``max_body`` bytes (413) and arrives within ``body_seconds`` (408).
 5. The signature is checked over the public URL and the body (401); nothing about
    any call changes on a failure.
-6. A request identical to one verified in the last ten minutes is acknowledged with
-   an empty document and has no effect.
+6. A request whose signed text (see ``SignatureCheck.replay_key``) was answered in the
+   last ten minutes gets that answer again and has no effect: a carrier's retry is
+   answered as the first request was, and a copy made by anyone else changes nothing.
 
 The turn token of gather callbacks (a stale turn cannot answer a newer one) is the
 engine's check, behind this pipeline.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,7 +30,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 from runner.server._public_url import PublicUrl
-from runner.server._replay import ReplayCache
+from runner.server._replay import REPLAY_MAX_BYTES, ReplayCache
 from runner.server._slots import AddressSlots
 
 logger = logging.getLogger("callflow.server")
@@ -46,8 +48,11 @@ class SignatureCheck(Protocol):
         """Whether the request is signed by the carrier. Never raises on hostile input."""
         ...
 
-    def replay_key(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[bytes, str]:
-        """What was signed, and the signature (or nonce) that names this delivery."""
+    def replay_key(
+        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
+    ) -> bytes:
+        """The text the signature covers, the same for every copy it accepts (call after
+        ``verify`` accepted the request)."""
         ...
 
 
@@ -57,13 +62,35 @@ class GuardLimits:
     addresses: int = 4096
     max_body: int = 64 * 1024
     body_seconds: float = 5.0
+    replay_max_bytes: int = REPLAY_MAX_BYTES
 
 
-@dataclass(frozen=True)
+XML = "application/xml"
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookAnswer:
     status: int
     body: str
-    media_type: str = "application/xml"
+    media_type: str = XML
+
+
+def answer_size(answer: WebhookAnswer) -> int:
+    """What an answer takes in memory: the object and its text (the media type is shared)."""
+    return sys.getsizeof(answer) + sys.getsizeof(answer.body)
+
+
+def pack_answer(answer: WebhookAnswer) -> bytes | None:
+    """A document's text, for the replay cache to keep deflated; None for anything else."""
+    return answer.body.encode() if answer.status == 200 and answer.media_type == XML else None
+
+
+def unpack_answer(packed: bytes) -> WebhookAnswer:
+    return WebhookAnswer(200, packed.decode())
+
+
+def answer_cache(max_bytes: int = REPLAY_MAX_BYTES) -> ReplayCache[WebhookAnswer]:
+    return ReplayCache(pack_answer, unpack_answer, answer_size, max_bytes=max_bytes)
 
 
 Handler = Callable[[dict[str, str], dict[str, str]], Awaitable[WebhookAnswer]]
@@ -81,18 +108,16 @@ class WebhookGuard:
         handler: Handler,
         check: SignatureCheck | None,
         public_url: PublicUrl,
-        empty_document: Callable[[], str],
         *,
         limits: GuardLimits | None = None,
-        replays: ReplayCache | None = None,
+        replays: ReplayCache[WebhookAnswer] | None = None,
         on_refusal: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self.handler = handler
         self.check = check
         self.public_url = public_url
-        self.empty_document = empty_document
         self.limits = limits or GuardLimits()
-        self.replays = replays or ReplayCache()
+        self.replays = replays or answer_cache(self.limits.replay_max_bytes)
         self.on_refusal = on_refusal
         self._slots = AddressSlots(self.limits.per_address, addresses=self.limits.addresses)
 
@@ -145,22 +170,20 @@ class WebhookGuard:
             return self._refuse(413, f"the body is over {self.limits.max_body} bytes")
         params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         query_string = scope.get("query_string", b"").decode("latin-1")
+        query = dict(parse_qsl(query_string, keep_blank_values=True))
         if self.check is None:
             logger.warning("webhook signature verification is OFF: anyone can drive calls")
-        else:
-            url = self.public_url.url(
-                scope.get("scheme", "http"), headers, address, scope["path"], query_string
-            )
-            if url is None:
-                return self._refuse(400, "the Host header is not a valid host")
-            if not self.check.verify(url, headers, body, params):
-                return self._refuse(401, "the signature does not match")
-            signed, signature = self.check.replay_key(url, headers, body)
-            if self.replays.seen_before(ReplayCache.key(signed, signature)):
-                self.on_refusal("replay")
-                return WebhookAnswer(200, self.empty_document())
-        query = dict(parse_qsl(query_string, keep_blank_values=True))
-        return await self.handler(query, dict(params))
+            return await self.handler(query, dict(params))
+        url = self.public_url.url(scope.get("scheme", "http"), headers, address, scope["path"], query_string)
+        if url is None:
+            return self._refuse(400, "the Host header is not a valid host")
+        if not self.check.verify(url, headers, body, params):
+            return self._refuse(401, "the signature does not match")
+        key = ReplayCache.key(self.check.replay_key(url, headers, body, params))
+        answer, repeated = await self.replays.answer_once(key, lambda: self.handler(query, dict(params)))
+        if repeated:
+            self.on_refusal("replay")
+        return answer
 
     async def _body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

@@ -2,7 +2,8 @@
 
 The algorithms live in the carrier modules (``runner.providers.twilio`` and so on);
 this module says which headers carry them and what names one delivery for the
-replay cache.
+replay cache: the text the signature covers, so that a copy sent in other bytes that
+the signature still accepts is the same delivery.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ class TwilioSignature:
     ) -> bool:
         return twilio.signature_valid(self._token, url, params, headers["x-twilio-signature"])
 
-    def replay_key(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[bytes, str]:
-        return url.encode() + b"\n" + body, headers["x-twilio-signature"]
+    def replay_key(
+        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
+    ) -> bytes:
+        return twilio.signed_text(url, params)
 
 
 class PlivoSignature:
@@ -43,8 +46,10 @@ class PlivoSignature:
             self._token, url, headers["x-plivo-signature-v3-nonce"], params, headers["x-plivo-signature-v3"]
         )
 
-    def replay_key(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[bytes, str]:
-        return url.encode() + b"\n" + body, headers["x-plivo-signature-v3-nonce"]
+    def replay_key(
+        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
+    ) -> bytes:
+        return plivo.signed_text(url, headers["x-plivo-signature-v3-nonce"], params)
 
 
 class TelnyxSignature:
@@ -61,5 +66,8 @@ class TelnyxSignature:
             self._key, headers["telnyx-timestamp"], body, headers["telnyx-signature-ed25519"], self._clock()
         )
 
-    def replay_key(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[bytes, str]:
-        return headers["telnyx-timestamp"].encode() + b"|" + body, headers["telnyx-signature-ed25519"]
+    def replay_key(
+        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
+    ) -> bytes:
+        # Ed25519 signs these bytes as sent: any other bytes need another signature.
+        return headers["telnyx-timestamp"].encode() + b"|" + body

@@ -55,6 +55,9 @@ class LiveCalls:
         self._on_leave = on_leave
         self._by_id: dict[str, LiveCall] = {}
         self._by_carrier_id: dict[str, str] = {}
+        #: Carrier ids of calls that ended since the last commit: not in memory any more,
+        #: not yet in the store.
+        self._ending: dict[str, str] = {}
         self._writes: GroupCommit[LiveCall] = GroupCommit(self._write)
 
     def __len__(self) -> int:
@@ -69,7 +72,13 @@ class LiveCalls:
         return self._by_id.get(call_id)
 
     def call_id_for(self, carrier_call_id: str) -> str | None:
-        return self._by_carrier_id.get(carrier_call_id)
+        """The id of the call the carrier names so: in flight, or over (in this process or
+        an earlier one); None for a carrier id no call has had."""
+        call_id = self._by_carrier_id.get(carrier_call_id) or self._ending.get(carrier_call_id)
+        if call_id is None:
+            record = self._store().by_carrier_id(carrier_call_id)
+            call_id = None if record is None else record.id
+        return call_id
 
     def adopt(self, call: Call, engine: FlowEngine, carrier_call_id: str | None = None) -> LiveCall:
         live = LiveCall(call, engine)
@@ -80,6 +89,7 @@ class LiveCalls:
 
     def set_carrier_id(self, live: LiveCall, carrier_call_id: str) -> None:
         live.carrier_call_id = carrier_call_id
+        live.call.record.carrier_call_id = carrier_call_id
         self._by_carrier_id[carrier_call_id] = live.call.id
 
     def restore_all(self) -> list[tuple[str, str]]:
@@ -114,14 +124,18 @@ class LiveCalls:
         return self._store().get(call_id)
 
     def save(self, live: LiveCall) -> None:
-        """Save the call with this turn's commit; an ended call leaves memory at once."""
+        """Save the call with this turn's commit; an ended call leaves memory at once.
+
+        An ended call may be saved again (a webhook that waited for the agent while the
+        call ended): ``on_leave`` hears of it once, as it leaves.
+        """
         self._writes.add(live.call.id, live)
-        if live.call.ended:
+        if live.call.ended and self._by_id.pop(live.call.id, None) is not None:
             self._on_leave(live)
-            if self._by_id.pop(live.call.id, None) is not None:
-                live.engine.release(live.call)
+            live.engine.release(live.call)
             if live.carrier_call_id is not None:
                 self._by_carrier_id.pop(live.carrier_call_id, None)
+                self._ending[live.carrier_call_id] = live.call.id
 
     async def committed(self) -> None:
         """Return once every save so far is committed."""
@@ -134,7 +148,10 @@ class LiveCalls:
         engine = self._engines.get(record.flow)
         if engine is None:
             raise UnknownFlowError(record.flow, sorted(self._engines))
-        live = self.adopt(engine.restore(record, state), engine, state.get("carrier_call_id"))
+        # Files written before records held the carrier's id kept it in the state only.
+        carrier_call_id = record.carrier_call_id or state.get("carrier_call_id")
+        live = self.adopt(engine.restore(record, state), engine, carrier_call_id)
+        live.last_document = state.get("last_document")
         self._on_restore(live)
         return live
 
@@ -146,6 +163,10 @@ class LiveCalls:
             state = None
             if not call.ended:
                 state = live.engine.snapshot(call)
-                state["carrier_call_id"] = live.carrier_call_id
+                # A carrier's retry after a restart gets the answer it missed.
+                state["last_document"] = live.last_document
             items.append((call.snapshot(), state))
         self._store().save_many(items)
+        for live in lives:
+            if live.call.ended and live.carrier_call_id is not None:
+                self._ending.pop(live.carrier_call_id, None)

@@ -31,11 +31,11 @@ from runner.service._errors import (
     UnknownCallError,
     UnknownFlowError,
 )
-from runner.service._inbound import RecentIds, refused_record
+from runner.service._inbound import refused_record
 from runner.service._live_calls import LiveCall, LiveCalls
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
-from runner.service._translate import events_for
+from runner.service._translate import answer_id, events_for
 from runner.store import Store
 from runner.types import (
     Action,
@@ -51,7 +51,6 @@ from runner.types import (
     Direction,
     EndReason,
     Hangup,
-    Lifecycle,
     SendDigits,
     Timer,
 )
@@ -79,16 +78,17 @@ class CallService:
         self._timeouts: set[asyncio.Future[None]] = set()
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}
         self.clock = clock
-        self._calls = LiveCalls(self.engines, lambda: self.store, self._arm_timer, self._leave)
+        self._calls = LiveCalls(self.engines, lambda: self.store, self._restored, self._leave)
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
-        self._refused = RecentIds()
         self._empty: str | None = None
         #: One-time tokens for media streams, minted into the documents that open them.
         self.stream_tokens = StreamTokens()
-        #: Told of every call that starts and ends in this process (the server's metrics).
+        #: Told of every call that starts and ends in this process (the server's metrics),
+        #: and of every call an earlier process started that this one brought back.
         self.on_start: Callable[[CallRecord], None] = _ignore
         self.on_end: Callable[[CallRecord], None] = _ignore
+        self.on_restore: Callable[[CallRecord], None] = _ignore
 
     # -- lifecycle of the service --------------------------------------------------
 
@@ -156,7 +156,7 @@ class CallService:
             raise InputError("to", f"the number to call, '{number}': {problem}")
         caller_id = self.settings.from_number
         if engine.flow.caller_id is not None:
-            caller_id = _render_text(engine.flow, engine.flow.caller_id, values)
+            caller_id = _render_text(engine.flow, "from", engine.flow.caller_id, values)
         call_id = self._new_call_id()
         call = engine.new_call(
             call_id=call_id,
@@ -211,15 +211,19 @@ class CallService:
             # setting, say): no answer ever says the call is over.
             kind = WebhookKind.STATUS
         if call_id is None:
+            # A carrier id starts at most one call: one it named before, in this process or
+            # an earlier one, finds that call, in flight or over.
             call_id = self._calls.call_id_for(hook.carrier_call_id)
             if call_id is None:
                 if kind is WebhookKind.ANSWER and hook.inbound:
                     return await self._inbound(hook)
-                if kind is WebhookKind.STATUS and self._refused.seen(hook.carrier_call_id):
-                    return self._empty_document()
                 raise UnknownCallError(hook.carrier_call_id)
         live = self._find_for_webhook(call_id)
-        if live is None:
+        if isinstance(live, CallRecord):
+            # Over already: a late status callback, or a copy of a request the call had.
+            refused = live.direction is Direction.INBOUND and live.answered_at is None
+            if refused and kind is WebhookKind.ANSWER:
+                return reject(self.provider.dialect)
             return self._empty_document()
         if event in ("resume", "connected"):
             return self._resume(live)
@@ -265,9 +269,10 @@ class CallService:
         engine = self.engines.get(policy.flow or "")
         admitted = engine is not None and policy.admits(hook.from_number)
         if engine is None or not admitted or self.calls_in_flight >= self.settings.max_concurrent_calls:
-            if self._refused.first_time(hook.carrier_call_id):
-                why = "refused by the inbound policy" if not admitted else "refused: no capacity"
-                self.store.save(refused_record(hook, why, self.provider.name, policy.flow, self.clock()))
+            why = "refused by the inbound policy" if not admitted else "refused: no capacity"
+            # Saved at once, not with the turn's commit: the next request for this carrier id
+            # finds it in the store and is refused without a second record.
+            self.store.save(refused_record(hook, why, self.provider.name, policy.flow, self.clock()))
             return reject(self.provider.dialect)
         call_id = self._new_call_id()
         call = engine.new_call(
@@ -281,7 +286,7 @@ class CallService:
         )
         live = self._calls.adopt(call, engine, hook.carrier_call_id)
         self.on_start(call.record)
-        answered = Answered(id=f"{hook.carrier_call_id}:answer", at=self.clock(), greeting=policy.greeting)
+        answered = Answered(id=answer_id(hook), at=self.clock(), greeting=policy.greeting)
         actions = await self._settle_consults(live, self._apply(live, answered, save=False))
         self._save(live)
         return self._document(live, actions)
@@ -290,9 +295,8 @@ class CallService:
 
     async def _settle_consults(self, live: LiveCall, actions: list[Action]) -> list[Action]:
         """Wait for the agent where a consult step asks it, and go on with its reply."""
-        while actions and isinstance(actions[-1], Consult):
-            consult = actions.pop()
-            assert isinstance(consult, Consult)
+        while actions and isinstance(consult := actions[-1], Consult):
+            actions.pop()
             loop = asyncio.get_running_loop()
             live.agent_reply = loop.create_future()
             wait = min(consult.timeout, self.settings.max_agent_wait_seconds)
@@ -359,7 +363,9 @@ class CallService:
             raise CallNotLiveError(live.call.id, "it is not connected")
         live.pending = tuple(actions)
         await self._calls.committed()
-        assert live.carrier_call_id is not None
+        if live.carrier_call_id is None:
+            # Only an answered call is steered, and the carrier's answer webhook set its id.
+            raise RuntimeError(f"call {live.call.id} is answered but has no carrier call id")
         # A fresh reference in every resume URL: two redirects never look like one replayed.
         resume = self._url(live.call.id, event="resume", ref=secrets.token_urlsafe(6))
         await self.provider.redirect(live.carrier_call_id, resume)
@@ -402,6 +408,10 @@ class CallService:
 
     # -- timers ------------------------------------------------------------------------
 
+    def _restored(self, live: LiveCall) -> None:
+        self._arm_timer(live)
+        self.on_restore(live.call.record)
+
     def _arm_timer(self, live: LiveCall) -> None:
         answered = live.call.record.answered_at
         if answered is None or live.call.ended:
@@ -430,22 +440,27 @@ class CallService:
             await self.reap_stale_calls()
 
     async def reap_stale_calls(self) -> list[str]:
-        """End calls never answered that have had no end for too long; their ids.
+        """End every call that has heard nothing (no webhook, no event) for too long; their ids.
 
-        A call that is answered, speaking or listening is never reaped.
+        A call never answered ends as failed (the carrier could not place it); one that
+        was answered ends with reason error (the carrier stopped telling us about it).
         """
         limit = self.settings.stale_call_reaper_seconds
         reaped = []
         for live in self._calls:
-            record = live.call.record
-            never_answered = live.call.lifecycle in (Lifecycle.INITIATED, Lifecycle.RINGING)
-            if live.call.ended or not never_answered or self.clock() - record.created_at < limit:
+            call = live.call
+            if call.ended or self.clock() - call.last_event_at < limit:
                 continue
-            live.call.record.error = f"no answer and no end from the carrier within {limit} s"
-            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.FAILED))
+            if call.record.answered_at is None:
+                call.record.error = f"no answer and no end from the carrier within {limit} s"
+                reason = EndReason.FAILED
+            else:
+                call.record.error = f"no webhook from the carrier within {limit} s"
+                reason = EndReason.ERROR
+            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=reason))
             if live.carrier_call_id is not None:
                 await self._hang_up_quietly(live.carrier_call_id)
-            reaped.append(record.id)
+            reaped.append(call.id)
         return reaped
 
     async def _hang_up_quietly(self, carrier_call_id: str) -> None:
@@ -457,14 +472,15 @@ class CallService:
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def _find_for_webhook(self, call_id: str) -> LiveCall | None:
-        """The live call, or None for a call that has ended (a late status callback)."""
+    def _find_for_webhook(self, call_id: str) -> LiveCall | CallRecord:
+        """The live call, or the record of a call that has ended."""
         try:
             return self._calls.find(call_id)
         except UnknownCallError:
-            if self._calls.stored(call_id) is not None:
-                return None
-            raise
+            record = self._calls.stored(call_id)
+            if record is None:
+                raise
+            return record
 
     def _answered(self, call_id: str) -> LiveCall:
         try:
@@ -537,15 +553,16 @@ class CallService:
 def _render_number(flow: Flow, values: Mapping[str, Data]) -> str:
     if flow.to is None:
         raise InputError("to", f"flow '{flow.name}' has no 'to': give the number to call")
-    return _render_text(flow, flow.to, values)
+    return _render_text(flow, "to", flow.to, values)
 
 
-def _render_text(flow: Flow, text: Text, values: Mapping[str, Data]) -> str:
+def _render_text(flow: Flow, key: str, text: Text, values: Mapping[str, Data]) -> str:
+    """The flow's top-level ``key`` rendered; InputError naming ``key`` when it fails."""
     try:
         return text.render({**values, "call": {}, "last": {}, "consult": {}})
     except Exception as error:
         # A template may raise anything; before dialling, that is bad input.
-        raise InputError("to", f"flow '{flow.name}': {error}") from None
+        raise InputError(key, f"flow '{flow.name}': '{key}' could not be rendered: {error}") from None
 
 
 def _ignore(record: CallRecord) -> None:

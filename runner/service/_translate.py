@@ -6,13 +6,18 @@ from runner.providers._base import CarrierWebhook, WebhookKind
 from runner.types import Answered, AnyEvent, CallEnded, Digits, EndReason, NoInput, Ringing, Speech
 
 
+def answer_id(hook: CarrierWebhook) -> str:
+    """A call is answered once, whatever else its answer webhooks say."""
+    return f"{hook.carrier_call_id}:answer"
+
+
 def events_for(
     hook: CarrierWebhook, kind: WebhookKind, turn: str | None, answered: bool, now: float
 ) -> list[AnyEvent]:
     """The events one webhook means; its id names the delivery, so a repeat changes nothing."""
-    key = f"{hook.carrier_call_id}:{kind}:{hook.status}:{turn}:{hook.digits}:{hook.speech}"
     if kind is WebhookKind.ANSWER:
-        return [Answered(id=key, at=now, machine=hook.machine)]
+        return [Answered(id=answer_id(hook), at=now, machine=hook.machine)]
+    key = f"{hook.carrier_call_id}:{kind}:{hook.status}:{turn}:{hook.digits}:{hook.speech}"
     if kind is WebhookKind.GATHER:
         if hook.digits:
             return [Digits(id=key, at=now, digits=hook.digits, token=turn)]

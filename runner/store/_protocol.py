@@ -36,6 +36,9 @@ class Store(Protocol):
     def get(self, call_id: str) -> CallRecord | None:
         """The record with this id, or None."""
 
+    def by_carrier_id(self, carrier_call_id: str) -> CallRecord | None:
+        """The newest record of the call the carrier names ``carrier_call_id``, or None."""
+
     def recent(self, limit: int) -> list[CallRecord]:
         """At most ``limit`` records, newest first by ``created_at``."""
 

@@ -25,11 +25,28 @@ from runner.types import CallRecord
 
 #: Bumped by every change to the tables; kept in ``PRAGMA user_version``. A later
 #: version migrates older files forward when it opens them.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # 'CFLW' in the file header (PRAGMA application_id): tells our database apart from any
 # other SQLite file that happens to sit at the same path.
 _APPLICATION_ID = 0x43464C57
+
+# A carrier call id starts at most one call, whatever happened since (a restart, the
+# replay window gone by): the webhook of a new call looks its id up here first.
+_CARRIER_ID_INDEX = (
+    "CREATE INDEX calls_by_carrier_id ON calls (carrier_call_id) WHERE carrier_call_id IS NOT NULL"
+)
+
+#: What brings a file of each older version to the next one.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE calls ADD COLUMN carrier_call_id TEXT",
+        # Version 1 kept the id only in the live state of calls in flight.
+        "UPDATE calls SET carrier_call_id = json_extract(live, '$.carrier_call_id') WHERE live IS NOT NULL",
+        _CARRIER_ID_INDEX,
+        "PRAGMA user_version = 2",
+    ),
+}
 
 # Statements, not one script: executescript() would commit the transaction they run in.
 _SCHEMA = (
@@ -47,7 +64,8 @@ _SCHEMA = (
         ended_at REAL,
         end_reason TEXT,
         record TEXT NOT NULL,
-        live TEXT
+        live TEXT,
+        carrier_call_id TEXT
     )
     """,
     # Only calls in flight are in this index, so finding them after a restart is cheap.
@@ -56,20 +74,30 @@ _SCHEMA = (
     # (a later schema version adds flow and end_reason when campaigns report by them).
     # An index also holds the rowid (seq), so this one serves ORDER BY created_at, seq.
     "CREATE INDEX calls_by_created_at ON calls (created_at)",
+    _CARRIER_ID_INDEX,
     f"PRAGMA application_id = {_APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 
 _SAVE = """
-INSERT OR REPLACE INTO calls (id, flow, created_at, ended_at, end_reason, record, live)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT OR REPLACE INTO calls (id, flow, created_at, ended_at, end_reason, record, live, carrier_call_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
 def _row(record: CallRecord, live: Mapping[str, Any] | None) -> tuple[Any, ...]:
     text = _json(record.as_json())
     state = None if live is None else _json(live)
-    return (record.id, record.flow, record.created_at, record.ended_at, record.end_reason, text, state)
+    return (
+        record.id,
+        record.flow,
+        record.created_at,
+        record.ended_at,
+        record.end_reason,
+        text,
+        state,
+        record.carrier_call_id,
+    )
 
 
 def _json(value: Any) -> str:
@@ -106,13 +134,16 @@ class SQLiteStore:
             raise
 
     def _prepare(self) -> None:
-        if not self._is_ours():
+        if not self._is_ours() or self._version() < SCHEMA_VERSION:
             # Two processes may create the file at once: the write lock picks one, and the
             # other sees the finished schema when it checks again under the lock.
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if not self._is_ours():
                     for statement in _SCHEMA:
+                        self._db.execute(statement)
+                for version in range(self._version(), SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[version]:
                         self._db.execute(statement)
                 self._db.execute("COMMIT")
             except BaseException:
@@ -126,6 +157,10 @@ class SQLiteStore:
         # lose the last commits, and even then the file stays consistent.
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
+
+    def _version(self) -> int:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        return int(version)
 
     def _is_ours(self) -> bool:
         """True for a callflow database, False for an empty file; raises for anything else."""
@@ -174,6 +209,14 @@ class SQLiteStore:
         return [
             (self._decode(call_id, text), self._decode_live(call_id, live)) for call_id, text, live in rows
         ]
+
+    def by_carrier_id(self, carrier_call_id: str) -> CallRecord | None:
+        with self._translated():
+            row = self._db.execute(
+                "SELECT id, record FROM calls WHERE carrier_call_id = ? ORDER BY seq DESC LIMIT 1",
+                (carrier_call_id,),
+            ).fetchone()
+        return None if row is None else self._decode(*row)
 
     def get(self, call_id: str) -> CallRecord | None:
         with self._translated():

@@ -396,3 +396,31 @@ def test_released_calls_leave_the_machines_and_others_stay(engine_for: EngineFac
     assert engine.handle(calls[2], Answered(id=event_ids(), at=1.0))[0] == Speak("Hi N.")
     restored = engine.restore(calls[1].snapshot(), engine.snapshot(calls[1]))
     assert restored.step == "(pending)"
+
+
+def test_a_call_keeps_the_time_of_its_last_event_across_a_restore(
+    engine_for: EngineFactory, event_ids: Ids
+) -> None:
+    engine = engine_for(MENU)
+    call = engine.new_call(call_id="c1", variables={"name": "N"}, now=10.0)
+    assert call.last_event_at == 10.0
+    engine.handle(call, Answered(id=event_ids(), at=12.5))
+    engine.handle(call, Answered(id=event_ids(), at=14.0))
+    assert call.last_event_at == 14.0
+    state = engine.snapshot(call)
+    engine.release(call)
+    assert engine.restore(call.snapshot(), state).last_event_at == 14.0
+
+
+def test_the_event_ids_kept_across_a_restore_are_the_most_recent(engine_for: EngineFactory) -> None:
+    engine = engine_for(MENU)
+    call = engine.new_call(call_id="c1", variables={"name": "N"}, now=0.0)
+    # Ids whose alphabetical order is the reverse of their order in time.
+    ids = [f"event-{999 - number}" for number in range(70)]
+    for at, event_id in enumerate(ids):
+        engine.handle(call, Answered(id=event_id, at=float(at)))
+    state = engine.snapshot(call)
+    assert state["seen_events"] == ids[-64:]
+    engine.release(call)
+    restored = engine.restore(call.snapshot(), state)
+    assert list(restored.seen_events) == ids[-64:]

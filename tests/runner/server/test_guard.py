@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -112,16 +113,6 @@ def test_nine_concurrent_requests_from_one_address_one_is_refused(data_dir: Path
         assert _records(server) == 8
 
 
-def test_a_replayed_request_is_acknowledged_and_has_no_effect(data_dir: Path) -> None:
-    with running_server(data_dir, inbound=OPEN) as server:
-        first = server.post_webhook("", INBOUND)
-        assert "<Gather" in first.text
-        again = server.post_webhook("", INBOUND)
-        assert again.status_code == 200
-        assert again.text == '<?xml version="1.0" encoding="UTF-8"?>\n<Response/>\n'
-        assert _records(server) == 1
-
-
 def test_a_stale_turn_token_cannot_answer_the_current_turn(data_dir: Path) -> None:
     with running_server(data_dir, inbound=OPEN) as server:
         first = server.post_webhook("", INBOUND)
@@ -191,3 +182,113 @@ def test_answers_carry_their_length_and_are_not_chunked(data_dir: Path) -> None:
         assert response.headers["content-length"] == str(len(response.content))
         assert "transfer-encoding" not in response.headers
     assert (answered.status_code, refused.status_code) == (200, 401)
+
+
+def _in_flight(server: Running) -> int:
+    return int(server.service.calls_in_flight)
+
+
+class _Form(dict[str, list[str]]):
+    """Form fields as the official library reads them from a web framework (``getlist``)."""
+
+    def __init__(self, fields: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        for name, value in fields:
+            self.setdefault(name, []).append(value)
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+
+def _post_signed(
+    server: Running, body: str, *, signed_url: str, host: str, form: Iterable[tuple[str, str]]
+) -> httpx.Response:
+    """``body`` as sent, signed by the official library over ``signed_url`` and ``form``."""
+    signature = RequestValidator(SIGNING_KEY).compute_signature(signed_url, _Form(form))
+    headers = {
+        "Host": host,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+    }
+    return httpx.post(server.webhook, content=body.encode(), headers=headers, timeout=10)
+
+
+def test_a_carriers_retry_gets_the_answer_the_first_request_got_and_has_no_effect(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        first = server.post_webhook("", INBOUND)
+        assert "<Gather" in first.text
+        # Twilio's retry of a request that timed out: the same request, byte for byte.
+        retry = server.post_webhook("", INBOUND)
+        assert (retry.status_code, retry.text) == (200, first.text)
+        assert (_records(server), _in_flight(server)) == (1, 1)
+        call_id = first.text.split("call_id=")[1].split("&")[0]
+        assert server.api("GET", f"/api/calls/{call_id}").json()["path"] == ["ask"]
+
+
+# One signed inbound webhook, as it may be sent again in other bytes that its signature
+# still covers. Signed over http://calls.example.com/voice/webhook with these fields.
+SIGNED_URL = "http://calls.example.com/voice/webhook"
+FIRST = urlencode(INBOUND)
+COPIES = {
+    "fields reordered": ("calls.example.com", urlencode(list(reversed(INBOUND.items())))),
+    "percent-encoded otherwise": ("calls.example.com", FIRST.replace("CallSid", "%43all%53id")),
+    "an extra &": ("calls.example.com", "&" + FIRST + "&&"),
+    "the default port added": ("calls.example.com:80", FIRST),
+    "a field repeated": ("calls.example.com", FIRST + "&Direction=inbound"),
+}
+
+
+@pytest.mark.parametrize("copy", COPIES.values(), ids=COPIES.keys())
+def test_a_copy_the_signature_still_covers_is_the_same_request(data_dir: Path, copy: tuple[str, str]) -> None:
+    host, body = copy
+    with running_server(data_dir, inbound=OPEN) as server:
+        first = _post_signed(
+            server, FIRST, signed_url=SIGNED_URL, host="calls.example.com", form=INBOUND.items()
+        )
+        assert "<Gather" in first.text
+        call_id = first.text.split("call_id=")[1].split("&")[0]
+        hang_up = {**INBOUND, "CallStatus": "completed"}
+        ended = _post_signed(
+            server, urlencode(hang_up), signed_url=SIGNED_URL, host="calls.example.com", form=hang_up.items()
+        )
+        assert ended.status_code == 200
+        assert _in_flight(server) == 0
+
+        copied = _post_signed(server, body, signed_url=SIGNED_URL, host=host, form=INBOUND.items())
+
+        assert (copied.status_code, copied.text) == (200, first.text)
+        assert (_records(server), _in_flight(server)) == (1, 0)
+        status = server.api("GET", f"/api/calls/{call_id}").json()
+        assert (status["path"], status["end_reason"]) == (["ask"], "hangup-user")
+
+
+def test_a_new_request_for_a_carrier_call_id_that_had_a_call_starts_none(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        first = server.post_webhook("", INBOUND)
+        server.post_webhook("", {**INBOUND, "CallStatus": "completed"})
+        # Not a copy (the cache cannot tell): another field, as after the replay window.
+        again = server.post_webhook("", {**INBOUND, "CallStatus": "ringing"})
+        assert again.status_code == 200
+        assert again.text != first.text
+        assert "<Gather" not in again.text
+        assert (_records(server), _in_flight(server)) == (1, 0)
+
+
+def test_a_refused_inbound_call_is_refused_again_and_recorded_once(data_dir: Path) -> None:
+    closed = InboundPolicy(policy="allowlist", allow_from=("+14155550000",), flow="inbound-hotline")
+    with running_server(data_dir, inbound=closed) as server:
+        first = server.post_webhook("", INBOUND)
+        assert "<Reject" in first.text
+        again = server.post_webhook("", {**INBOUND, "CallStatus": "ringing"})
+        assert (again.status_code, again.text) == (200, first.text)
+        assert _records(server) == 1
+
+
+def test_a_repeated_field_signed_by_the_official_library_verifies(data_dir: Path) -> None:
+    fields = [*INBOUND.items(), ("Tag", "a"), ("Tag", "a")]
+    with running_server(data_dir, inbound=OPEN) as server:
+        response = _post_signed(
+            server, urlencode(fields), signed_url=SIGNED_URL, host="calls.example.com", form=fields
+        )
+        assert response.status_code == 200
+        assert "<Gather" in response.text

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from runner.server._public_url import PublicUrl, clean_host
-from runner.server._replay import ReplayCache
 
 REQUEST = {"host": "127.0.0.1:3334"}
 
@@ -50,21 +49,3 @@ def test_hosts_that_are_not_hosts_are_refused(host: str) -> None:
 def test_hosts_are_lower_cased() -> None:
     assert clean_host("Calls.Example.COM:8443") == "calls.example.com:8443"
     assert clean_host("[::1]:3334") == "[::1]:3334"
-
-
-def test_the_replay_cache_forgets_after_its_window_and_beyond_its_capacity() -> None:
-    now = [0.0]
-    cache = ReplayCache(window=600, capacity=2, clock=lambda: now[0])
-    first, second, third = (ReplayCache.key(body, "sig") for body in (b"1", b"2", b"3"))
-    assert not cache.seen_before(first)
-    assert cache.seen_before(first)
-    assert not cache.seen_before(second)
-    assert not cache.seen_before(third)  # the oldest, first, is evicted
-    assert not cache.seen_before(first)
-    now[0] = 601
-    assert not cache.seen_before(third)
-    assert len(cache) == 1
-
-
-def test_the_signature_is_part_of_what_names_a_request() -> None:
-    assert ReplayCache.key(b"body", "a") != ReplayCache.key(b"body", "b")

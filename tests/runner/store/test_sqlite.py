@@ -115,9 +115,66 @@ def test_only_the_columns_queried_by_are_indexed(store: SQLiteStore, tmp_path: P
         names = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls'")
         indexed = {db.execute(f"PRAGMA index_info('{name}')").fetchone()[2] for (name,) in names.fetchall()}
     # seq is the rowid: the table itself is ordered by it. id is looked up by status,
-    # created_at orders tail and latency, and the partial index on seq holds only calls
-    # in flight; every other index would slow every save.
-    assert indexed == {"id", "created_at", "seq"}
+    # created_at orders tail and latency, the partial index on seq holds only calls in
+    # flight, and carrier_call_id finds the call a carrier's webhook names; every other
+    # index would slow every save.
+    assert indexed == {"id", "created_at", "seq", "carrier_call_id"}
+
+
+def test_a_call_is_found_by_the_carriers_id_newest_first(store: SQLiteStore) -> None:
+    first = dataclasses.replace(reminder_call("call-0001"), carrier_call_id="CA-1")
+    again = dataclasses.replace(hotline_call("call-0002"), carrier_call_id="CA-1")
+    store.save(first)
+    assert store.by_carrier_id("CA-1") == first
+    store.save(again)
+    assert store.by_carrier_id("CA-1") == again
+    assert store.by_carrier_id("CA-2") is None
+
+
+def test_a_version_1_file_is_brought_forward_with_the_carrier_ids_of_calls_in_flight(tmp_path: Path) -> None:
+    with raw(tmp_path) as db:
+        for statement in _VERSION_1:
+            db.execute(statement)
+        live = {"carrier_call_id": "CA-live", "step": "menu"}
+        in_flight = dial_in_call("call-0003")
+        db.execute(
+            "INSERT INTO calls (id, flow, created_at, record, live) VALUES (?, ?, ?, ?, ?)",
+            (
+                in_flight.id,
+                in_flight.flow,
+                in_flight.created_at,
+                json.dumps(in_flight.as_json()),
+                json.dumps(live),
+            ),
+        )
+    with open_store(tmp_path) as store:
+        found = store.by_carrier_id("CA-live")
+        assert found is not None
+        assert found.id == "call-0003"
+        assert store.live("call-0003") == (in_flight, live)
+    with raw(tmp_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+# The tables as callflow 0.1 (schema version 1) made them.
+_VERSION_1 = (
+    """
+    CREATE TABLE calls (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        flow TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        ended_at REAL,
+        end_reason TEXT,
+        record TEXT NOT NULL,
+        live TEXT
+    )
+    """,
+    "CREATE INDEX calls_in_flight ON calls (seq) WHERE live IS NOT NULL",
+    "CREATE INDEX calls_by_created_at ON calls (created_at)",
+    "PRAGMA application_id = 1128680535",
+    "PRAGMA user_version = 1",
+)
 
 
 # -- following changes -------------------------------------------------------------
