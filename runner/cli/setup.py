@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from flows import Severity
+from runner.carrier_fit import configured_notes
 from runner.cli._config_arg import add_config_argument, load_config_or_fail
-from runner.config import setup_checks
+from runner.config import Config, SetupCheck, SetupWarning, configured_flows, setup_checks, setup_warnings
 
+CARRIER_LIMITS = "carrier-limits"
 HELP = "check the config is ready to run calls: credentials, public URL, security, flows"
 DESCRIPTION = """\
 Check the config, offline, and print one line per check, OK or FAIL:
@@ -18,6 +21,10 @@ Check the config, offline, and print one line per check, OK or FAIL:
   webhook-security  webhook signatures are verified
   flows             every flow in flows and inbound.flow lints clean
   inbound           the inbound policy has what it needs
+
+A WARN line is a setting that works but likely not as meant, or a value in the flows
+the carrier takes only moved into its range (a gather timeout of 4 s is 5 s on
+Plivo); a value it cannot take at all is a FAIL line, carrier-limits.
 
 Nothing is dialled and no host name is resolved.
 
@@ -37,15 +44,29 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = setup_checks(load_config_or_fail(args))
+    config = load_config_or_fail(args)
+    refused, moved = _carrier_limits(config)
+    checks = [*setup_checks(config), *refused]
+    warnings = [*setup_warnings(config), *moved]
     ok = all(check.ok for check in checks)
     if args.json:
         document = {
             "ok": ok,
             "checks": [{"id": check.id, "ok": check.ok, "message": check.message} for check in checks],
+            "warnings": [{"id": warning.id, "message": warning.message} for warning in warnings],
         }
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         for check in checks:
             print(f"{'OK' if check.ok else 'FAIL'} {check.id}: {check.message}")
+        for warning in warnings:
+            print(f"WARN {warning.id}: {warning.message}")
     return 0 if ok else 1
+
+
+def _carrier_limits(config: Config) -> tuple[list[SetupCheck], list[SetupWarning]]:
+    """The flows' values the carrier cannot take (failed checks) and takes only moved (warnings)."""
+    notes = configured_notes(configured_flows(config), config.provider.value)
+    refused = [SetupCheck(CARRIER_LIMITS, False, n.describe()) for n in notes if n.severity is Severity.ERROR]
+    moved = [SetupWarning(CARRIER_LIMITS, n.describe()) for n in notes if n.severity is Severity.WARNING]
+    return refused, moved

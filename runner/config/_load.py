@@ -6,13 +6,13 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from flows import Document, FlowFileError, FlowSyntaxError, Problem, Severity, load_document
+from flows import Document, FlowFileError, FlowSyntaxError, Problem, Severity, load_document, load_schema
 from runner.config._build import build_config
 from runner.config._credentials import CREDENTIAL_ENV, SECRET_KEYS
 from runner.config._environment import substitute
 from runner.config._errors import ConfigFileError, ConfigInvalidError
 from runner.config._model import Config
-from runner.config._validate import validate
+from runner.config._validate import CONFIG_SCHEMA, scrubbed, validate
 
 CONFIG_ENV = "CALLFLOW_CONFIG"
 DEFAULT_CONFIG_FILE = "callflow.yaml"
@@ -43,9 +43,10 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     if file is None:
         return build_config({}, Path.cwd(), None, environ)
     document, problems = _read(file)
-    data, substitution_problems = substitute(document, environ)
-    problems.extend(substitution_problems)
+    data, substitution_problems = substitute(document, environ, load_schema(CONFIG_SCHEMA))
     known_secrets = [environ[CREDENTIAL_ENV[key]] for key in SECRET_KEYS if environ.get(CREDENTIAL_ENV[key])]
+    # A variable read where a number belongs may hold a secret: its text is quoted only scrubbed.
+    problems.extend(scrubbed(substitution_problems, data, known_secrets))
     # A value whose reference failed still holds '${...}': judging that text would only
     # add a second, misleading line about the same value.
     unfinished = {problem.mark for problem in substitution_problems}
@@ -56,7 +57,8 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     )
     if problems:
         raise ConfigInvalidError(document.file, sorted(problems, key=lambda problem: problem.sort_key))
-    assert isinstance(data, dict), "validate lets only a mapping through"
+    if not isinstance(data, dict):
+        raise RuntimeError(f"config file {file}: validation let through {type(data).__name__}, not a mapping")
     source = file.absolute()
     return build_config(data, source.parent, source, environ)
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flows import Data, Document, NodePath, Problem, Severity, check_schema, e164_problem
 from runner.config._credentials import SECRET_KEYS
+from runner.config._exposure import is_loopback
 from runner.config._secret import MASK
 
 CONFIG_SCHEMA = "config.schema.json"
@@ -26,6 +27,7 @@ _SECRET_PATHS = frozenset(tuple(key.split(".")) for key in SECRET_KEYS)
 # Scrubbing shorter text would garble messages, and such a value protects nothing anyway.
 _MIN_SCRUBBED = 4
 _URL = re.compile(r"^https?://\S+$")
+_API_BASES = (("twilio", "api_base"), ("telnyx", "api_base"), ("plivo", "api_base"))
 
 
 def validate(document: Document, known_secrets: Iterable[str] = ()) -> list[Problem]:
@@ -37,8 +39,14 @@ def validate(document: Document, known_secrets: Iterable[str] = ()) -> list[Prob
     shown, problems = _hide_secrets(document)
     problems.extend(check_schema(shown, CONFIG_SCHEMA))
     problems.extend(_value_problems(shown))
-    secrets = [*_secret_texts(document.data), *known_secrets]
-    return sorted((_scrub(problem, secrets) for problem in problems), key=lambda problem: problem.sort_key)
+    return sorted(scrubbed(problems, document.data, known_secrets), key=lambda problem: problem.sort_key)
+
+
+def scrubbed(problems: Iterable[Problem], data: Data, known_secrets: Iterable[str]) -> list[Problem]:
+    """``problems`` with every secret of ``data`` and every one of ``known_secrets``
+    masked wherever a message quotes it."""
+    secrets = [*_secret_texts(data), *known_secrets]
+    return [_scrub(problem, secrets) for problem in problems]
 
 
 def _hide_secrets(document: Document) -> tuple[Document, list[Problem]]:
@@ -113,6 +121,22 @@ def _value_problems(document: Document) -> Iterator[Problem]:
             f"expected a URL with a host name or address, such as https://calls.example.com, "
             f"in public_url, found '{url}'",
         )
+    for path in _API_BASES:
+        base = document.get(path)
+        if isinstance(base, str) and _URL.match(base):
+            reason = _api_base_problem(base)
+            if reason is not None:
+                yield problem(path, INVALID_VALUE, f"{reason} in {_dotted(path)}, found '{base}'")
+
+
+def _api_base_problem(url: str) -> str | None:
+    """Credentials go to this address with every request: in the clear only to this machine."""
+    if not _has_host(url):
+        return "expected a URL with a host name or address, such as https://api.example.com,"
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
+        return "expected an https:// URL (http:// only for a loopback host such as 127.0.0.1)"
+    return None
 
 
 def _texts(document: Document, path: NodePath) -> Iterator[tuple[NodePath, str]]:

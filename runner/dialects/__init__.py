@@ -2,6 +2,7 @@
 
 ``render`` turns a turn's actions into the document the carrier fetches; ``reject``,
 ``dtmf_then_redirect`` and ``stream`` are the documents that are not a turn.
+``fit_actions`` moves a value into a carrier's narrower range (the renderer does it);
 ``check_limits`` refuses, before the call, what a carrier would refuse or cut.
 """
 
@@ -14,7 +15,7 @@ from runner.dialects._errors import (
     UnknownProviderError,
     UnsupportedActionError,
 )
-from runner.dialects._limits import check_limits
+from runner.dialects._limits import check_limits, fit_actions
 from runner.dialects._render import render
 from runner.dialects._tables import PROVIDERS
 
@@ -26,6 +27,7 @@ __all__ = [
     "UnsupportedActionError",
     "check_limits",
     "dtmf_then_redirect",
+    "fit_actions",
     "reject",
     "render",
     "stream",

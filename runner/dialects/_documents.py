@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from runner.dialects._errors import DialectLimitError
-from runner.dialects._limits import check_digits
+from runner.dialects._limits import check_digits, fit_digits
 from runner.dialects._tables import Dialect, dialect
 from runner.dialects._verbs import hangup, redirect, send_digits
 from runner.dialects._xml import Element, document, element, url_slot
@@ -26,6 +26,7 @@ def reject(provider: str) -> str:
 def dtmf_then_redirect(provider: str, digits: str, redirect_url: str) -> str:
     """Send ``digits`` on the call (``w`` waits half a second), then fetch ``redirect_url``."""
     table = dialect(provider)
+    digits = fit_digits(table, digits)
     check_digits(table, digits)
     return document(table, [send_digits(table, digits), redirect(table, url_slot(0))], [redirect_url])
 

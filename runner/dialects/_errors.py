@@ -4,7 +4,7 @@
     ├── UnknownProviderError     a provider name that is not twilio, plivo or telnyx
     ├── UnsupportedActionError   an action no carrier document can carry (Consult)
     └── DialectLimitError        a value the carrier would refuse or cut: too long a
-                                 text, a pause out of range, a key that is no DTMF key
+                                 text, a key that is no DTMF key, a comma in a hint
 
 Each is raised before any document goes out, so a bad flow fails in the runner,
 with a message that says which limit, rather than as a carrier error mid-call.

@@ -1,12 +1,17 @@
-"""What each carrier refuses or cuts, checked before a document goes out.
+"""What each carrier takes: values moved into its ranges, and what it refuses or cuts.
 
-A limit broken here is a ``DialectLimitError`` that names the element, the attribute
-and the value, instead of a carrier error (or a silently cut prompt) in the middle
-of a call.
+Where a carrier takes a narrower range than the flow format allows (Plivo waits at
+least 5 s for an answer, Telnyx pauses at most 180 s), ``fit_actions`` moves the value
+to the nearest one the carrier accepts and says so, so a flow that lints clean never
+fails mid-call on a number. What cannot be moved (too long a text, a key that is no
+DTMF key) is a ``DialectLimitError`` from ``check_limits`` that names the element, the
+attribute and the value, instead of a carrier error (or a silently cut prompt) in
+the middle of a call.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from runner.dialects._errors import DialectLimitError
@@ -25,6 +30,11 @@ _GATHER_TIMEOUT_RANGE = {"twilio": (1, None), "plivo": (5, 60), "telnyx": (1, 12
 
 _DTMF_KEYS = "0123456789*#"
 _DIGIT_WAITS = {"twilio": "w", "plivo": "wW", "telnyx": "w"}
+# A carrier without W waits a second as two half-second waits.
+_ONE_SECOND_WAIT = "ww"
+# The flow format's pause keys, which no carrier knows and the format gives no length:
+# the one-second wait every carrier can make.
+_PAUSES_AS_W = str.maketrans({"p": "W", "P": "W", ",": "W"})
 _WAIT_WORDS = {"w": "w (wait half a second)", "W": "W (wait a second)"}
 # Twilio and Plivo take one finishing key; Telnyx takes a set of them.
 _ONE_FINISH_KEY = {"twilio": True, "plivo": True, "telnyx": False}
@@ -32,14 +42,80 @@ _ONE_FINISH_KEY = {"twilio": True, "plivo": True, "telnyx": False}
 _PREVIEW = 24
 
 
+def fit_actions(provider: str, actions: Iterable[Action]) -> tuple[tuple[Action, ...], tuple[str, ...]]:
+    """``actions`` with each value ``provider`` takes in a narrower range moved to the
+    nearest one it accepts, and a note on every value moved."""
+    table = dialect(provider)
+    fitted: list[Action] = []
+    notes: list[str] = []
+    for action in actions:
+        moved, note = _fit(table, action)
+        fitted.append(moved)
+        if note is not None:
+            notes.append(f"{table.name}: {note}")
+    return tuple(fitted), tuple(notes)
+
+
+def fit_digits(table: Dialect, digits: str) -> str:
+    """``digits`` in the waits ``table``'s carrier knows: a pause (p, P or ,) is a W,
+    and a W is two w where the carrier has no W."""
+    digits = digits.translate(_PAUSES_AS_W)
+    if "W" in digits and "W" not in _DIGIT_WAITS[table.name]:
+        return digits.replace("W", _ONE_SECOND_WAIT)
+    return digits
+
+
+def _fit(table: Dialect, action: Action) -> tuple[Action, str | None]:
+    if isinstance(action, Pause):
+        limits = _PAUSE_RANGE[table.name]
+        seconds = _nearest(action.seconds, limits)
+        if seconds != action.seconds:
+            note = (
+                f"<{table.tag('pause')}> length takes {_range_words(limits)}: "
+                f"a pause of {action.seconds} s is {seconds} s"
+            )
+            return Pause(seconds), note
+    elif isinstance(action, Gather):
+        asked, limits = wait_seconds(action), _GATHER_TIMEOUT_RANGE[table.name]
+        seconds = _nearest(asked, limits)
+        if seconds != asked:
+            tag = table.elements["gather"]
+            note = (
+                f"<{tag.name}> {tag.attrs['timeout']} takes {_range_words(limits)}: "
+                f"a timeout of {action.timeout:g} s is {seconds} s"
+            )
+            return dataclasses.replace(action, timeout=float(seconds)), note
+    elif isinstance(action, SendDigits):
+        digits = fit_digits(table, action.digits)
+        if digits != action.digits:
+            why = []
+            if action.digits.translate(_PAUSES_AS_W) != action.digits:
+                why.append("p, P and , pause a second, as W does")
+            if "W" not in _DIGIT_WAITS[table.name] and "W" not in digits:
+                why.append("there is no W (wait a second) in its digits")
+            note = f"{'; '.join(why)}: {action.digits!r} is sent as {digits!r}"
+            return SendDigits(digits), note
+    return action, None
+
+
+def _nearest(seconds: int, limits: tuple[int, int | None]) -> int:
+    lowest, highest = limits
+    seconds = max(seconds, lowest)
+    return seconds if highest is None else min(seconds, highest)
+
+
+def _range_words(limits: tuple[int, int | None]) -> str:
+    lowest, highest = limits
+    return f"at least {lowest} s" if highest is None else f"{lowest} to {highest} s"
+
+
 def check_limits(provider: str, actions: Iterable[Action]) -> None:
-    """Raise ``DialectLimitError`` for the first action ``provider`` would refuse or cut."""
+    """Raise ``DialectLimitError`` for the first action ``provider`` would refuse or cut
+    (after ``fit_actions``: a value in the wrong range is moved, not refused)."""
     table = dialect(provider)
     for action in actions:
         if isinstance(action, Speak):
             _check_speak(table, action)
-        elif isinstance(action, Pause):
-            _check_range(table, f"<{table.tag('pause')}> length", action.seconds, _PAUSE_RANGE)
         elif isinstance(action, SendDigits):
             check_digits(table, action.digits)
         elif isinstance(action, Gather):
@@ -76,29 +152,12 @@ def _check_speak(table: Dialect, action: Speak) -> None:
         )
 
 
-def _check_range(
-    table: Dialect, what: str, seconds: int, ranges: dict[str, tuple[int, int | None]], note: str = ""
-) -> None:
-    lowest, highest = ranges[table.name]
-    if highest is None and seconds < lowest:
-        raise DialectLimitError(
-            table.name, f"{what} is {seconds} seconds, under the minimum of {lowest}{note}"
-        )
-    if highest is not None and not lowest <= seconds <= highest:
-        raise DialectLimitError(
-            table.name, f"{what} is {seconds} seconds, outside {lowest} to {highest} seconds{note}"
-        )
-
-
 def _check_gather(table: Dialect, action: Gather) -> None:
     tag = table.elements["gather"]
     if not action.input or any(kind not in INPUT_KINDS for kind in action.input):
         raise DialectLimitError(
             table.name, f"<{tag.name}> input {action.input!r} must be dtmf, speech or both"
         )
-    seconds = wait_seconds(action)
-    rounded = "" if seconds == action.timeout else f" (a timeout of {action.timeout:g} s, rounded up)"
-    _check_range(table, f"<{tag.name}> {tag.attrs['timeout']}", seconds, _GATHER_TIMEOUT_RANGE, rounded)
     if action.digits is not None and action.digits < 1:
         raise DialectLimitError(
             table.name, f"<{tag.name}> {tag.attrs['num_digits']} is {action.digits}; it must be at least 1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from runner.dialects._errors import UnsupportedActionError
-from runner.dialects._limits import check_limits
+from runner.dialects._limits import check_limits, fit_actions
 from runner.dialects._tables import dialect
 from runner.dialects._verbs import gather, hangup, pause, play, send_digits, speak, transfer, turn_url
 from runner.dialects._xml import Element, document, url_slot
@@ -17,9 +17,10 @@ def render(provider: str, actions: Iterable[Action], *, webhook_url: str, call_i
 
     Prompts right before a gather go inside it, so the caller can answer over them;
     the gather's answer goes to ``webhook_url`` with the call id and the turn's token.
+    A value the carrier takes in a narrower range is moved into it (``fit_actions``).
     """
     table = dialect(provider)
-    actions = tuple(actions)
+    actions, _ = fit_actions(provider, actions)
     check_limits(provider, actions)
     verbs: list[Element] = []
     urls: list[str] = []

@@ -54,7 +54,9 @@ def element(
     """An element with the attributes ``dialect`` has on ``tag``; a None value is left out."""
     kept: list[tuple[str, str]] = []
     for name, value in attrs:
-        assert name in _KNOWN_ATTRS, f"no dialect has an attribute named {name!r}"
+        if name not in _KNOWN_ATTRS:
+            # A misspelled canonical name would otherwise vanish from every document.
+            raise ValueError(f"no dialect has an attribute named {name!r}")
         if value is not None and dialect.has(tag, name):
             kept.append((name, value))
     return Element(tag, tuple(kept), text, tuple(children))

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI, EXAMPLES
 
 TYPO_FLOW = """\
@@ -126,3 +128,153 @@ def test_help_explains_output_and_exit_codes(cli: CLI) -> None:
     assert result.code == 0
     assert "FILE:LINE:COLUMN: error|warning: MESSAGE [RULE]" in result.out
     assert "exit status: 0 no errors" in result.out
+
+
+CARRIER_FLOW = """\
+version: 1
+name: bridge
+mode: conversation
+defaults: {timeout: 3}
+dtmf_sequence: "W1234#"
+steps:
+  menu:
+    say: Press 1.
+    gather: {digits: 1, timeout: 4}
+    on:
+      "1": wait
+  wait:
+    say: "{{ call.id }}"
+    pause: 2
+    gather: {input: [speech]}
+    on:
+      any: agent
+  agent:
+    consult: {prompt: Help the caller., timeout: 200}
+    next: bye
+  bye:
+    say: Bye.
+    hangup: true
+"""
+PLIVO_TIMEOUT = "plivo: <GetInput> executionTimeout takes 5 to 60 s"
+NO_W = "there is no W (wait a second) in its digits: 'W1234#' is sent as 'ww1234#' [carrier-adjusts]"
+
+
+@pytest.mark.parametrize(
+    ("provider", "lines"),
+    [
+        (
+            "plivo",
+            [
+                f"4:21: warning: step 'wait': {PLIVO_TIMEOUT}: a timeout of 3 s is 5 s [carrier-adjusts]",
+                f"9:34: warning: step 'menu': {PLIVO_TIMEOUT}: a timeout of 4 s is 5 s [carrier-adjusts]",
+                f"19:50: warning: step 'agent': {PLIVO_TIMEOUT}: a timeout of 200 s is 60 s [carrier-adjusts]",
+            ],
+        ),
+        (
+            "telnyx",
+            [
+                f"5:16: warning: dtmf_sequence: telnyx: {NO_W}",
+                "19:50: warning: step 'agent': telnyx: <Gather> timeout takes 1 to 120 s: "
+                "a timeout of 200 s is 120 s [carrier-adjusts]",
+            ],
+        ),
+        ("mock", [f"5:16: warning: dtmf_sequence: twilio: {NO_W}"]),
+    ],
+)
+def test_lint_with_a_provider_warns_of_each_value_the_carrier_moves(
+    cli: CLI, write_flow: Callable[[str], Path], provider: str, lines: list[str]
+) -> None:
+    flow = write_flow(CARRIER_FLOW)
+    result = cli("lint", "--provider", provider, flow)
+    assert (result.code, result.err) == (0, "")
+    count = len(lines)
+    assert result.out.splitlines() == [
+        *(f"{flow}:{line}" for line in lines),
+        f"checked 1 file: {count} warning{'s' if count != 1 else ''}",
+    ]
+    assert cli("lint", "--provider", provider, "--strict", flow).code == 1
+    assert cli("lint", flow).out == "checked 1 file: no problems\n"
+
+
+def test_lint_with_a_provider_moves_pauses_and_refuses_a_comma_in_a_hint(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(
+        """
+        version: 1
+        name: dial
+        mode: conversation
+        steps:
+          dial:
+            send_digits: "12,3"
+            gather: {input: [speech], hints: [yes, "no, thanks"]}
+            on: {any: bye}
+          bye:
+            say: Bye.
+        """
+    )
+    result = cli("lint", "--provider", "twilio", "--json", flow)
+    assert result.code == 1
+    report = result.json()
+    assert (report["errors"], report["warnings"]) == (1, 1)
+    assert [(p["line"], p["column"], p["rule"], p["message"]) for p in report["problems"]] == [
+        (
+            6,
+            18,
+            "carrier-adjusts",
+            "step 'dial': twilio: p, P and , pause a second, as W does; there is no W (wait a second) "
+            "in its digits: '12,3' is sent as '12ww3'",
+        ),
+        (
+            7,
+            44,
+            "carrier-refuses",
+            "step 'dial': twilio: <Gather> hint 'no, thanks' has a comma, which separates one hint from the next",
+        ),
+    ]
+
+
+def test_lint_checks_a_flow_against_the_carrier_only_once_it_lints_clean(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(TYPO_FLOW.replace("gather: {digits: 1}", "gather: {digits: 1, timeout: 1}"))
+    result = cli("lint", "--provider", "plivo", flow)
+    assert result.code == 1
+    assert "carrier-adjusts" not in result.out
+    assert result.out.endswith("checked 1 file: 1 error, 1 warning\n")
+
+
+def test_lint_knows_only_the_carriers(cli: CLI, write_flow: Callable[[str], Path]) -> None:
+    result = cli("lint", "--provider", "vonage", write_flow(WARNING_ONLY_FLOW))
+    assert result.code == 2
+    assert (
+        "argument --provider: invalid choice: 'vonage' (choose from 'twilio', 'plivo', 'telnyx', 'mock')"
+        in result.err
+    )
+
+
+def test_lint_with_a_provider_refuses_a_literal_text_over_the_carriers_limit(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(
+        f"""
+        version: 1
+        name: long
+        voice: {{name: Polly.Joanna}}
+        greeting: "{"x" * 3001}"
+        steps:
+          main:
+            say: ["Hi.", "{"y" * 3001}", "{{{{ call.id }}}}{"z" * 3001}"]
+        """
+    )
+    result = cli("lint", "--provider", "twilio", flow)
+    assert result.code == 1
+    over = "characters long, over the limit of 3,000 for Polly voices"
+    assert result.out.splitlines() == [
+        f"{flow}:4:11: error: greeting: twilio: <Say> text is 3,001 {over} (it starts '{'x' * 24}...') "
+        "[carrier-refuses]",
+        f"{flow}:7:18: error: step 'main': twilio: <Say> text is 3,001 {over} (it starts '{'y' * 24}...') "
+        "[carrier-refuses]",
+        "checked 1 file: 2 errors",
+    ]
+    assert cli("lint", "--provider", "plivo", flow).code == 0

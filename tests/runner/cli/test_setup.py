@@ -91,7 +91,8 @@ def test_a_ready_twilio_config_passes_every_check(cli: CLI, cwd: Path) -> None:
     assert result.out.splitlines() == [
         f"OK provider: twilio (config file {config})",
         "OK provider-config: every twilio credential is set",
-        "OK webhook-exposure: public_url host calls.example.com is not resolved; make sure it reaches this server",
+        "OK webhook-exposure: public_url host calls.example.com is not resolved; make sure it reaches this server; "
+        "webhook URL for the twilio console: https://calls.example.com/voice/webhook",
         "OK webhook-security: webhook signatures are verified",
         "OK flows: 2 flows lint clean",
         f"OK inbound: inbound calls from 1 allowed number run {EXAMPLES / 'inbound-hotline.yaml'}; "
@@ -142,9 +143,9 @@ def test_json_says_ok_when_every_check_passes(cli: CLI) -> None:
         (
             "telnyx",
             {"TELNYX_API_KEY": "k"},
-            "FAIL provider-config: telnyx needs telnyx.connection_id, telnyx.public_key, from_number: "
-            "set them in the config file or the environment "
-            "(TELNYX_CONNECTION_ID, TELNYX_PUBLIC_KEY, TWILIO_FROM_NUMBER)",
+            "FAIL provider-config: telnyx needs telnyx.connection_id, telnyx.account_sid, telnyx.public_key, "
+            "from_number: set them in the config file or the environment "
+            "(TELNYX_CONNECTION_ID, TELNYX_ACCOUNT_SID, TELNYX_PUBLIC_KEY, TWILIO_FROM_NUMBER)",
         ),
         (
             "plivo",
@@ -277,37 +278,68 @@ def test_webhook_exposure_fails_for_a_host_the_carrier_cannot_reach(
     [
         (
             "https://calls.example.com/base",
-            "public_url host calls.example.com is not resolved; make sure it reaches this server",
+            "public_url host calls.example.com is not resolved; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://calls.example.com/base/voice/webhook",
         ),
         (
             "https://abc123.ngrok-free.app",
-            "public_url host abc123.ngrok-free.app is not resolved; make sure it reaches this server",
+            "public_url host abc123.ngrok-free.app is not resolved; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://abc123.ngrok-free.app/voice/webhook",
         ),
         (
             "https://8.8.8.8:8080",
-            "public_url host 8.8.8.8 is a public address; make sure it reaches this server",
+            "public_url host 8.8.8.8 is a public address; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://8.8.8.8:8080/voice/webhook",
         ),
         (
             "https://172.32.0.1",
-            "public_url host 172.32.0.1 is a public address; make sure it reaches this server",
+            "public_url host 172.32.0.1 is a public address; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://172.32.0.1/voice/webhook",
         ),
         (
             "https://[2606:4700::1111]",
-            "public_url host 2606:4700::1111 is a public address; make sure it reaches this server",
+            "public_url host 2606:4700::1111 is a public address; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://[2606:4700::1111]/voice/webhook",
         ),
         (
             "https://[::ffff:8.8.8.8]",
-            "public_url host ::ffff:8.8.8.8 is a public address; make sure it reaches this server",
+            "public_url host ::ffff:8.8.8.8 is a public address; make sure it reaches this server; "
+            "webhook URL for the twilio console: https://[::ffff:8.8.8.8]/voice/webhook",
         ),
     ],
 )
-def test_webhook_exposure_passes_a_host_name_or_a_public_address(
+def test_webhook_exposure_passes_a_host_name_or_a_public_address_and_gives_the_webhook_url(
     cli: CLI, cwd: Path, url: str, expected: str
 ) -> None:
     write_config(cwd, f"provider: twilio\npublic_url: '{url}'\n")
     result = cli("setup")
     assert line_of(result.out, "webhook-exposure") == f"OK webhook-exposure: {expected}"
     assert result.code == 0
+
+
+@pytest.mark.usefixtures("twilio_env")
+@pytest.mark.parametrize(
+    ("public_url", "path"),
+    [
+        ("https://calls.example.com", None),
+        ("https://calls.example.com/", None),
+        ("https://calls.example.com/voice/webhook", None),
+        ("https://calls.example.com/voice/webhook/", None),
+        ("https://calls.example.com/hooks/callflow", "/hooks/callflow"),
+    ],
+    ids=["base", "base-slash", "webhook-url", "webhook-url-slash", "own-path"],
+)
+def test_setup_gives_one_webhook_url_whether_public_url_is_the_base_or_the_webhook(
+    cli: CLI, cwd: Path, public_url: str, path: str | None
+) -> None:
+    serve = "" if path is None else f"serve: {{path: {path}}}\n"
+    write_config(cwd, f"provider: twilio\npublic_url: '{public_url}'\n{serve}")
+    result = cli("setup")
+    webhook = "https://calls.example.com" + (path or "/voice/webhook")
+    assert line_of(result.out, "webhook-exposure") == (
+        "OK webhook-exposure: public_url host calls.example.com is not resolved; make sure it reaches "
+        f"this server; webhook URL for the twilio console: {webhook}"
+    )
 
 
 @pytest.mark.usefixtures("twilio_env")
@@ -476,3 +508,94 @@ def test_setup_never_prints_a_secret(
     assert result.code == 1
     for secret in ("tok-SECRET-123", "key-SECRET-456", "plivo-SECRET-789"):
         assert secret not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("reaper", "warned"),
+    [
+        (300, True),
+        (60, True),
+        (301, False),
+        (0, False),
+    ],
+)
+def test_setup_warns_when_the_reaper_would_cut_calls_the_max_duration_allows(
+    cli: CLI, cwd: Path, reaper: int, warned: bool
+) -> None:
+    write_config(cwd, f"max_duration_seconds: 300\nstale_call_reaper_seconds: {reaper}\n")
+    result = cli("setup")
+    assert (result.code, result.err) == (0, "")
+    warnings = [line for line in result.out.splitlines() if line.startswith("WARN")]
+    assert warnings == (
+        [
+            f"WARN stale-call-reaper: stale_call_reaper_seconds ({reaper}) is not above max_duration_seconds "
+            f"(300): the reaper would end a call that hears nothing from the carrier for {reaper} s, which "
+            "max_duration_seconds allows; set it above 300, or to 0 (off)"
+        ]
+        if warned
+        else []
+    )
+
+
+PLIVO_MENU = """\
+version: 1
+name: menu
+mode: conversation
+steps:
+  menu:
+    send_digits: "{digits}"
+    say: Press 1.
+    gather: {{digits: 1, timeout: 4}}
+    on: {{"1": bye}}
+  bye:
+    say: Bye.
+"""
+
+
+def test_setup_warns_of_each_flow_value_the_carrier_moves(cli: CLI, cwd: Path) -> None:
+    (cwd / "menu.yaml").write_text(PLIVO_MENU.format(digits="1W2"), encoding="utf-8")
+    write_config(
+        cwd,
+        """
+        provider: plivo
+        from_number: "+14155550100"
+        plivo: {auth_id: MA0000000000000000000, auth_token: plivo-test-token}
+        public_url: https://calls.example.com
+        flows: [menu.yaml]
+        """,
+    )
+    result = cli("setup", "--json")
+    assert result.code == 0
+    report = result.json()
+    assert report["ok"] is True
+    assert report["warnings"] == [
+        {
+            "id": "carrier-limits",
+            "message": "flow 'menu' step 'menu': plivo: <GetInput> executionTimeout takes 5 to 60 s: "
+            "a timeout of 4 s is 5 s",
+        }
+    ]
+
+
+@pytest.mark.usefixtures("twilio_env")
+def test_setup_fails_on_a_flow_value_the_carrier_cannot_take(cli: CLI, cwd: Path) -> None:
+    menu = PLIVO_MENU.format(digits="1,2").replace(
+        "gather: {digits: 1, timeout: 4}", 'gather: {hints: ["no, thanks"]}'
+    )
+    (cwd / "menu.yaml").write_text(menu, encoding="utf-8")
+    write_config(
+        cwd,
+        """
+        provider: twilio
+        public_url: https://calls.example.com
+        flows: [menu.yaml]
+        """,
+    )
+    result = cli("setup")
+    assert result.code == 1
+    assert result.out.splitlines()[-2:] == [
+        "FAIL carrier-limits: flow 'menu' step 'menu': twilio: <Gather> hint 'no, thanks' has a comma, "
+        "which separates one hint from the next",
+        "WARN carrier-limits: flow 'menu' step 'menu': twilio: p, P and , pause a second, as W does; "
+        "there is no W (wait a second) in its digits: '1,2' is sent as '1ww2'",
+    ]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from runner.dialects import PROVIDERS, DialectError, DialectLimitError, check_limits, render
+from runner.dialects import (
+    PROVIDERS,
+    DialectError,
+    DialectLimitError,
+    check_limits,
+    dtmf_then_redirect,
+    fit_actions,
+    render,
+)
 from runner.types import Action, Consult, Gather, Pause, SendDigits, Speak
 
 LIMITS: list[tuple[str, str, Action, str]] = [
@@ -25,39 +33,6 @@ LIMITS: list[tuple[str, str, Action, str]] = [
         "say-text-over-5000-with-a-google-voice",
         Speak("c" * 5001, voice="Google.en-US-Standard-C"),
         "twilio: <Say> text is 5,001 characters long, over the limit of 5,000 for Google voices (it starts 'cccccccccccccccccccccccc...')",
-    ),
-    ("twilio", "pause-of-zero", Pause(0), "twilio: <Pause> length is 0 seconds, under the minimum of 1"),
-    ("plivo", "wait-of-zero", Pause(0), "plivo: <Wait> length is 0 seconds, under the minimum of 1"),
-    (
-        "telnyx",
-        "pause-over-180",
-        Pause(181),
-        "telnyx: <Pause> length is 181 seconds, outside 1 to 180 seconds",
-    ),
-    ("telnyx", "pause-of-zero", Pause(0), "telnyx: <Pause> length is 0 seconds, outside 1 to 180 seconds"),
-    (
-        "plivo",
-        "execution-timeout-under-5",
-        Gather(input=("dtmf",), timeout=2.5, token="t1"),
-        "plivo: <GetInput> executionTimeout is 3 seconds, outside 5 to 60 seconds (a timeout of 2.5 s, rounded up)",
-    ),
-    (
-        "plivo",
-        "execution-timeout-over-60",
-        Gather(input=("dtmf",), timeout=61, token="t1"),
-        "plivo: <GetInput> executionTimeout is 61 seconds, outside 5 to 60 seconds",
-    ),
-    (
-        "telnyx",
-        "gather-timeout-over-120",
-        Gather(input=("dtmf",), timeout=121, token="t1"),
-        "telnyx: <Gather> timeout is 121 seconds, outside 1 to 120 seconds",
-    ),
-    (
-        "twilio",
-        "gather-timeout-of-zero",
-        Gather(input=("dtmf",), timeout=0, token="t1"),
-        "twilio: <Gather> timeout is 0 seconds, under the minimum of 1",
     ),
     (
         "twilio",
@@ -108,12 +83,6 @@ LIMITS: list[tuple[str, str, Action, str]] = [
         "twilio: cannot send digits '12x': 'x' is not one of 0-9, *, #, w (wait half a second)",
     ),
     (
-        "telnyx",
-        "digits-with-a-one-second-wait",
-        SendDigits("1W2"),
-        "telnyx: cannot send digits '1W2': 'W' is not one of 0-9, *, #, w (wait half a second)",
-    ),
-    (
         "plivo",
         "digits-with-a-letter",
         SendDigits("12x"),
@@ -139,8 +108,129 @@ def test_a_broken_limit_is_an_error_that_names_the_limit(provider: str, action: 
 
 
 def test_render_checks_the_limits_before_writing_anything() -> None:
-    with pytest.raises(DialectLimitError, match=r"^telnyx: <Pause> length is 181 seconds"):
-        render("telnyx", [Speak("Hold on."), Pause(181)], webhook_url="https://hooks.example", call_id="CA42")
+    with pytest.raises(DialectLimitError, match=r"^twilio: cannot send digits '12x'"):
+        render(
+            "twilio",
+            [Speak("Hold on."), SendDigits("12x")],
+            webhook_url="https://hooks.example",
+            call_id="CA42",
+        )
+
+
+def _gather(timeout: float) -> Gather:
+    return Gather(input=("dtmf",), timeout=timeout, token="t1")
+
+
+FITS: list[tuple[str, str, Action, Action, str]] = [
+    (
+        "twilio",
+        "pause-of-zero",
+        Pause(0),
+        Pause(1),
+        "twilio: <Pause> length takes at least 1 s: a pause of 0 s is 1 s",
+    ),
+    (
+        "plivo",
+        "wait-of-zero",
+        Pause(0),
+        Pause(1),
+        "plivo: <Wait> length takes at least 1 s: a pause of 0 s is 1 s",
+    ),
+    (
+        "telnyx",
+        "pause-over-180",
+        Pause(181),
+        Pause(180),
+        "telnyx: <Pause> length takes 1 to 180 s: a pause of 181 s is 180 s",
+    ),
+    (
+        "plivo",
+        "execution-timeout-under-5",
+        _gather(2.5),
+        _gather(5),
+        "plivo: <GetInput> executionTimeout takes 5 to 60 s: a timeout of 2.5 s is 5 s",
+    ),
+    (
+        "plivo",
+        "execution-timeout-over-60",
+        _gather(600),
+        _gather(60),
+        "plivo: <GetInput> executionTimeout takes 5 to 60 s: a timeout of 600 s is 60 s",
+    ),
+    (
+        "telnyx",
+        "gather-timeout-over-120",
+        _gather(121),
+        _gather(120),
+        "telnyx: <Gather> timeout takes 1 to 120 s: a timeout of 121 s is 120 s",
+    ),
+    (
+        "twilio",
+        "gather-timeout-of-zero",
+        _gather(0),
+        _gather(1),
+        "twilio: <Gather> timeout takes at least 1 s: a timeout of 0 s is 1 s",
+    ),
+    (
+        "telnyx",
+        "digits-with-a-one-second-wait",
+        SendDigits("1W2"),
+        SendDigits("1ww2"),
+        "telnyx: there is no W (wait a second) in its digits: '1W2' is sent as '1ww2'",
+    ),
+    (
+        "twilio",
+        "digits-with-one-second-waits",
+        SendDigits("W9W"),
+        SendDigits("ww9ww"),
+        "twilio: there is no W (wait a second) in its digits: 'W9W' is sent as 'ww9ww'",
+    ),
+    (
+        "plivo",
+        "digits-with-pauses",
+        SendDigits("1p2P3,4"),
+        SendDigits("1W2W3W4"),
+        "plivo: p, P and , pause a second, as W does: '1p2P3,4' is sent as '1W2W3W4'",
+    ),
+    (
+        "twilio",
+        "digits-with-a-pause",
+        SendDigits("12,3#"),
+        SendDigits("12ww3#"),
+        "twilio: p, P and , pause a second, as W does; there is no W (wait a second) in its digits: "
+        "'12,3#' is sent as '12ww3#'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "action", "fitted", "note"),
+    [
+        pytest.param(provider, action, fitted, note, id=f"{provider}-{name}")
+        for provider, name, action, fitted, note in FITS
+    ],
+)
+def test_a_value_outside_the_carriers_range_moves_to_the_nearest_it_takes(
+    provider: str, action: Action, fitted: Action, note: str
+) -> None:
+    assert fit_actions(provider, [action]) == ((fitted,), (note,))
+    check_limits(provider, [fitted])
+
+
+def test_values_the_carrier_takes_are_left_as_they_are() -> None:
+    actions = (Speak("Hi."), Pause(180), _gather(4.5), SendDigits("wW1"))
+    assert fit_actions("plivo", actions) == (actions, ())
+
+
+def test_render_sends_the_nearest_value_the_carrier_takes() -> None:
+    plivo = render("plivo", [_gather(4)], webhook_url="https://hooks.example", call_id="CA42")
+    assert 'executionTimeout="5" digitEndTimeout="5"' in plivo
+    telnyx = render(
+        "telnyx", [Speak("Hold on."), Pause(181)], webhook_url="https://hooks.example", call_id="CA42"
+    )
+    assert '<Pause length="180"/>' in telnyx
+    twilio = dtmf_then_redirect("twilio", "1W2", "https://hooks.example/resume")
+    assert '<Play digits="1ww2"/>' in twilio
 
 
 @pytest.mark.parametrize(
