@@ -470,7 +470,8 @@ def callflow_argv(config: Path) -> list[str]:
     command = (
         [str(script)] if script.exists() else [sys.executable, "-c", "from runner.cli import run; run()"]
     )
-    return [*command, "serve", "--config", str(config)]
+    # The carrier is this benchmark, on this machine: public_url is on loopback.
+    return [*command, "serve", "--config", str(config), "--allow-private-url"]
 
 
 # -- one row ----------------------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from runner.cli._base import CommandError
+from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import add_config_argument, load_config_or_fail
 from runner.cli._data_dir import add_data_dir_argument
 from runner.client import ControlClient
-from runner.config import Config
+from runner.config import Config, public_url_problem
 from runner.server import read_control_token
 from runner.store import resolve_data_dir
 
@@ -17,6 +17,25 @@ from runner.store import resolve_data_dir
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
     add_data_dir_argument(parser)
+
+
+def add_allow_private_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-private-url",
+        action="store_true",
+        help="serve a carrier even when public_url is not set or names this machine or a private "
+        "network (tests, or a carrier that reaches this network)",
+    )
+
+
+def refuse_unreachable_public_url(config: Config, allowed: bool) -> None:
+    """UsageError when the carrier could never reach the webhook of a server started here:
+    its calls would ring and then fail with nothing in the server's log to say why."""
+    problem = public_url_problem(config)
+    if problem is not None and not allowed:
+        raise UsageError(
+            f"{problem}; to serve anyway (a test, or a carrier on this network), pass --allow-private-url"
+        )
 
 
 def records_dir(args: argparse.Namespace) -> Path:

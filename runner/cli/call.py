@@ -12,7 +12,13 @@ from pathlib import Path
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
-from runner.cli._server_args import add_server_arguments, control_url, data_dir_for
+from runner.cli._server_args import (
+    add_allow_private_url_argument,
+    add_server_arguments,
+    control_url,
+    data_dir_for,
+    refuse_unreachable_public_url,
+)
 from runner.cli._transcript import transcript
 from runner.client import ControlClient, ControlError, ServerUnreachable
 from runner.config import Config
@@ -29,7 +35,9 @@ to end and print what was said and how it ended.
 
 With a server running ('callflow serve', same config), the call goes through its
 control API. With none, one is started in this process for the life of the call (and
-of any other call placed through it meanwhile): one webhook server per machine.
+of any other call placed through it meanwhile): one webhook server per machine. As
+with 'callflow serve', a carrier other than mock needs a public_url it can reach for
+that, unless --allow-private-url is given.
 
 On the mock provider (the default), --input scripts the callee as in 'simulate':
 keys, say:TEXT, silence, wait:N, hangup.
@@ -54,6 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-wait", action="store_true", help="print the call id and return at once")
     add_server_arguments(parser)
+    add_allow_private_url_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -61,7 +70,15 @@ def run(args: argparse.Namespace) -> int:
     flow = load_flow_or_fail(args.flow)
     config = load_config_or_fail(args)
     return place_and_report(
-        args, config, args.flow, flow.name, parse_vars(args.var), args.to, args.input, args.no_wait
+        args,
+        config,
+        args.flow,
+        flow.name,
+        parse_vars(args.var),
+        args.to,
+        args.input,
+        args.no_wait,
+        allow_private_url=args.allow_private_url,
     )
 
 
@@ -74,9 +91,14 @@ def place_and_report(
     to: str | None,
     inputs: list[str],
     no_wait: bool,
+    *,
+    allow_private_url: bool = False,
 ) -> int:
-    """Place one call through the server (started here if none runs) and print how it went."""
-    with _server(args, config, flow_path) as client:
+    """Place one call through the server (started here if none runs) and print how it went.
+
+    A server started here refuses a public_url no carrier can reach, as ``serve`` does,
+    unless ``allow_private_url``."""
+    with _server(args, config, flow_path, allow_private_url) as client:
         try:
             placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
             call_id = placed["id"]
@@ -97,7 +119,9 @@ def place_and_report(
 
 
 @contextlib.contextmanager
-def _server(args: argparse.Namespace, config: Config, flow_path: Path) -> Iterator[ControlClient]:
+def _server(
+    args: argparse.Namespace, config: Config, flow_path: Path, allow_private_url: bool
+) -> Iterator[ControlClient]:
     """A client of the running server, or of one started here until its calls are over."""
     data_dir = data_dir_for(args, config)
     url = control_url(config)
@@ -107,6 +131,7 @@ def _server(args: argparse.Namespace, config: Config, flow_path: Path) -> Iterat
             if client.is_callflow():
                 yield client
                 return
+    refuse_unreachable_public_url(config, allow_private_url)
     try:
         sock = bind(config.serve.bind, config.serve.port)
     except OSError as error:

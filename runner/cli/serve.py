@@ -8,7 +8,12 @@ import sys
 
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
-from runner.cli._server_args import add_server_arguments, data_dir_for
+from runner.cli._server_args import (
+    add_allow_private_url_argument,
+    add_server_arguments,
+    data_dir_for,
+    refuse_unreachable_public_url,
+)
 from runner.providers import ProviderError
 from runner.server import bind, serve_foreground
 from runner.server._factory import ServerSetupError, build_server
@@ -22,7 +27,15 @@ and call records in the data folder. Routes: the voice webhook, /healthz, /metri
 folder's control.token).
 
 Flows in the config are compiled once at start; one that does not lint clean stops
-start-up with the lint output. Ctrl-C lets requests in flight finish, then exits."""
+start-up with the lint output, as does a value in them the carrier cannot take at all
+(see 'callflow lint --provider'); a value it takes only in a narrower range is sent
+as the nearest one it accepts, with a warning at start-up.
+
+For a carrier other than mock, a public_url that is not set, or that names this
+machine or a private network, stops start-up too (no carrier could reach it), unless
+--allow-private-url is given.
+
+Ctrl-C lets requests in flight finish, then exits."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,12 +43,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add_server_arguments(parser)
+    add_allow_private_url_argument(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config_or_fail(args)
     data_dir = data_dir_for(args, config)
+    refuse_unreachable_public_url(config, args.allow_private_url)
     try:
         sock = bind(config.serve.bind, config.serve.port)
     except OSError as error:
@@ -52,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     except ProviderError as error:
         sock.close()
         raise UsageError(str(error)) from None
+    for line in parts.warnings:
+        print(line, file=sys.stderr)
     if config.webhook_security.skip_signature_verification:
         print("warning: webhook signature verification is OFF: anyone can drive calls", file=sys.stderr)
     # Warnings (a refused webhook, a carrier that could not be reached) with their time.

@@ -22,10 +22,18 @@ from runner.config._model import (
     TwilioSettings,
     WebhookSecurity,
 )
-from runner.config._readiness import SetupCheck, setup_checks
+from runner.config._readiness import (
+    SetupCheck,
+    SetupWarning,
+    configured_flows,
+    public_url_problem,
+    setup_checks,
+    setup_warnings,
+)
 from runner.config._redact import redacted
 from runner.config._secret import Secret
 from runner.config._validate import CONFIG_SCHEMA
+from runner.config._webhook_url import public_base, webhook_url
 
 __all__ = [
     "CONFIG_ENV",
@@ -44,13 +52,19 @@ __all__ = [
     "Secret",
     "ServeSettings",
     "SetupCheck",
+    "SetupWarning",
     "TelnyxSettings",
     "TwilioSettings",
     "WebhookSecurity",
+    "configured_flows",
     "find_config_file",
     "load_config",
     "missing_credentials",
+    "public_base",
+    "public_url_problem",
     "redacted",
     "setup_checks",
+    "setup_warnings",
     "unreachable_reason",
+    "webhook_url",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 from flows import Data
 from runner.config._credentials import CREDENTIAL_ENV
@@ -34,15 +35,19 @@ def build_config(
         twilio=TwilioSettings(
             account_sid=values.credential("twilio.account_sid"),
             auth_token=_secret(values.credential("twilio.auth_token")),
+            api_base=values.text("twilio.api_base"),
         ),
         telnyx=TelnyxSettings(
             api_key=_secret(values.credential("telnyx.api_key")),
             connection_id=values.credential("telnyx.connection_id"),
+            account_sid=values.credential("telnyx.account_sid"),
             public_key=values.credential("telnyx.public_key"),
+            api_base=values.text("telnyx.api_base"),
         ),
         plivo=PlivoSettings(
             auth_id=values.credential("plivo.auth_id"),
             auth_token=_secret(values.credential("plivo.auth_token")),
+            api_base=values.text("plivo.api_base"),
         ),
         serve=ServeSettings(
             bind=values.text("serve.bind") or _DEFAULT_SERVE.bind,
@@ -56,6 +61,7 @@ def build_config(
             trust_forwarding_headers=values.flag("webhook_security.trust_forwarding_headers"),
             skip_signature_verification=values.flag("webhook_security.skip_signature_verification"),
             max_in_flight_per_address=values.integer("webhook_security.max_in_flight_per_address", 8),
+            replay_cache_mb=values.integer("webhook_security.replay_cache_mb", 1024),
         ),
         inbound=InboundSettings(
             policy=InboundPolicy(values.text("inbound.policy") or InboundPolicy.DISABLED),
@@ -85,12 +91,14 @@ class _Values:
             if not isinstance(node, Mapping):
                 return None
             node = node.get(part)
-        assert not isinstance(node, Mapping) or isinstance(node, dict), key
+        if isinstance(node, Mapping) and not isinstance(node, dict):
+            _not_vouched(key, node, "a dict")
         return node
 
     def text(self, key: str) -> str | None:
         value = self.get(key)
-        assert value is None or isinstance(value, str), key
+        if value is not None and not isinstance(value, str):
+            _not_vouched(key, value, "text")
         return value
 
     def credential(self, key: str) -> str | None:
@@ -105,19 +113,29 @@ class _Values:
         value = self.get(key)
         if value is None:
             return ()
-        assert isinstance(value, list), key
-        assert all(isinstance(item, str) for item in value), key
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            _not_vouched(key, value, "a list of text")
         return tuple(str(item) for item in value)
 
     def integer(self, key: str, default: int) -> int:
         value = self.get(key)
-        assert value is None or (isinstance(value, int) and not isinstance(value, bool)), key
-        return default if value is None else value
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            _not_vouched(key, value, "an integer")
+        return value
 
     def flag(self, key: str) -> bool:
         value = self.get(key)
-        assert value is None or isinstance(value, bool), key
+        if value is not None and not isinstance(value, bool):
+            _not_vouched(key, value, "true or false")
         return bool(value)
+
+
+def _not_vouched(key: str, value: object, expected: str) -> NoReturn:
+    raise RuntimeError(
+        f"config key '{key}' holds {type(value).__name__}, not {expected}: validation should have refused it"
+    )
 
 
 def _secret(value: str | None) -> Secret | None:

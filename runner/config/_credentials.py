@@ -20,6 +20,7 @@ CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
         "from_number": "TWILIO_FROM_NUMBER",
         "telnyx.api_key": "TELNYX_API_KEY",
         "telnyx.connection_id": "TELNYX_CONNECTION_ID",
+        "telnyx.account_sid": "TELNYX_ACCOUNT_SID",
         "telnyx.public_key": "TELNYX_PUBLIC_KEY",
         "plivo.auth_id": "PLIVO_AUTH_ID",
         "plivo.auth_token": "PLIVO_AUTH_TOKEN",
@@ -28,7 +29,13 @@ CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
 
 _NEEDED: Mapping[ProviderName, tuple[str, ...]] = {
     ProviderName.TWILIO: ("twilio.account_sid", "twilio.auth_token", "from_number"),
-    ProviderName.TELNYX: ("telnyx.api_key", "telnyx.connection_id", "telnyx.public_key", "from_number"),
+    ProviderName.TELNYX: (
+        "telnyx.api_key",
+        "telnyx.connection_id",
+        "telnyx.account_sid",
+        "telnyx.public_key",
+        "from_number",
+    ),
     ProviderName.PLIVO: ("plivo.auth_id", "plivo.auth_token", "from_number"),
     ProviderName.MOCK: (),
 }
@@ -52,5 +59,6 @@ def _value(config: Config, key: str) -> str | Secret | None:
     found: object = config
     for part in key.split("."):
         found = getattr(found, part)
-    assert found is None or isinstance(found, str | Secret), key
+    if found is not None and not isinstance(found, str | Secret):
+        raise RuntimeError(f"config key '{key}' is {type(found).__name__}, not text or a secret")
     return found

@@ -33,6 +33,17 @@ def unreachable_reason(host: str) -> str | None:
     return _address_reason(address)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: localhost, or a loopback address."""
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = ip_literal(name)
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
+
+
 def ip_literal(host: str) -> IPv4Address | IPv6Address | None:
     """The address ``host`` spells, or None for a host name."""
     try:

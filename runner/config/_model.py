@@ -28,20 +28,26 @@ class InboundPolicy(enum.StrEnum):
 class TwilioSettings:
     account_sid: str | None = None
     auth_token: Secret | None = None
+    #: None: the carrier's public API. Another base serves a regional endpoint or a test.
+    api_base: str | None = None
 
 
 @dataclass(frozen=True)
 class TelnyxSettings:
     api_key: Secret | None = None
     connection_id: str | None = None
+    #: Names the account in the TeXML call-update endpoint.
+    account_sid: str | None = None
     #: Verifies webhook signatures; public by nature, so not a Secret.
     public_key: str | None = None
+    api_base: str | None = None
 
 
 @dataclass(frozen=True)
 class PlivoSettings:
     auth_id: str | None = None
     auth_token: Secret | None = None
+    api_base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class WebhookSecurity:
     trust_forwarding_headers: bool = False
     skip_signature_verification: bool = False
     max_in_flight_per_address: int = 8
+    replay_cache_mb: int = 1024
 
 
 @dataclass(frozen=True)

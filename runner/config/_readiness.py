@@ -9,12 +9,14 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flows import Problem, Severity, lint_paths
 from runner.config._credentials import CREDENTIAL_ENV, missing_credentials
 from runner.config._exposure import ip_literal, unreachable_reason
 from runner.config._model import Config, InboundPolicy, ProviderName
+from runner.config._webhook_url import webhook_url
 
 _CALLER_ID_WARNING = "caller ID can be spoofed, so an allowlist is a weak screen, not authentication"
 
@@ -24,6 +26,34 @@ class SetupCheck:
     id: str
     ok: bool
     message: str
+
+
+@dataclass(frozen=True)
+class SetupWarning:
+    """Something that works, but likely not as meant."""
+
+    id: str
+    message: str
+
+
+def setup_warnings(config: Config) -> list[SetupWarning]:
+    """What the config allows that is likely not what was meant."""
+    reaper, longest = config.stale_call_reaper_seconds, config.max_duration_seconds
+    if 0 < reaper <= longest:
+        return [
+            SetupWarning(
+                "stale-call-reaper",
+                f"stale_call_reaper_seconds ({reaper}) is not above max_duration_seconds ({longest}): "
+                f"the reaper would end a call that hears nothing from the carrier for {reaper} s, "
+                f"which max_duration_seconds allows; set it above {longest}, or to 0 (off)",
+            )
+        ]
+    return []
+
+
+def configured_flows(config: Config) -> list[Path]:
+    """The flow files the server loads: ``flows``, then ``inbound.flow``, each once."""
+    return list(dict.fromkeys([*config.flows, *([config.inbound.flow] if config.inbound.flow else [])]))
 
 
 def setup_checks(config: Config) -> list[SetupCheck]:
@@ -53,37 +83,47 @@ def _provider_config(config: Config) -> SetupCheck:
     )
 
 
-def _webhook_exposure(config: Config) -> SetupCheck:
+def public_url_problem(config: Config) -> str | None:
+    """Why the carrier cannot reach ``public_url`` at all: it is not set, or its host is
+    this machine or a private network. None when it may, and always on the mock, which
+    needs no public URL."""
+    if config.provider is ProviderName.MOCK:
+        return None
     provider = config.provider.value
+    if config.public_url is None:
+        return (
+            f"public_url is not set: {provider} cannot reach this server's webhook; set it to the "
+            "https:// address that reaches this server (a tunnel's, say)"
+        )
+    # The config check has made sure the URL has a host.
+    host = urlsplit(config.public_url).hostname or ""
+    reason = unreachable_reason(host)
+    return None if reason is None else f"public_url host {host} is {reason}: {provider} cannot reach it"
+
+
+def _webhook_exposure(config: Config) -> SetupCheck:
     if config.provider is ProviderName.MOCK:
         return SetupCheck(
             "webhook-exposure", True, "the mock provider sends no webhooks; public_url is not needed"
         )
-    if config.public_url is None:
-        return SetupCheck(
-            "webhook-exposure",
-            False,
-            f"public_url is not set: {provider} cannot reach this server's webhook; set it to the "
-            "https:// address that reaches this server (a tunnel's, say)",
-        )
-    # The config check has made sure the URL has a host.
-    parts = urlsplit(config.public_url)
-    if parts.scheme != "https":
+    problem = public_url_problem(config)
+    parts = urlsplit(config.public_url or "")
+    if config.public_url is not None and parts.scheme != "https":
         return SetupCheck(
             "webhook-exposure",
             False,
             f"public_url is {parts.scheme}://: webhooks carry callers' numbers and words; "
             "put TLS in front (a reverse proxy or a tunnel) and use https://",
         )
+    if problem is not None:
+        return SetupCheck("webhook-exposure", False, problem)
     host = parts.hostname or ""
-    reason = unreachable_reason(host)
-    if reason is not None:
-        return SetupCheck(
-            "webhook-exposure", False, f"public_url host {host} is {reason}: {provider} cannot reach it"
-        )
     found = "a public address" if ip_literal(host) is not None else "not resolved"
     return SetupCheck(
-        "webhook-exposure", True, f"public_url host {host} is {found}; make sure it reaches this server"
+        "webhook-exposure",
+        True,
+        f"public_url host {host} is {found}; make sure it reaches this server; "
+        f"webhook URL for the {config.provider.value} console: {webhook_url(config)}",
     )
 
 
@@ -115,7 +155,7 @@ def _is_ed25519_key(text: str) -> bool:
 
 
 def _flows(config: Config) -> SetupCheck:
-    paths = list(dict.fromkeys([*config.flows, *([config.inbound.flow] if config.inbound.flow else [])]))
+    paths = configured_flows(config)
     if not paths:
         return SetupCheck("flows", True, "no flows configured")
     report = lint_paths(paths)

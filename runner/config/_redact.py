@@ -17,13 +17,23 @@ def redacted(config: Config) -> dict[str, Data]:
     return {
         "provider": config.provider.value,
         "from_number": config.from_number,
-        "twilio": {"account_sid": twilio.account_sid, "auth_token": _mask(twilio.auth_token)},
+        "twilio": {
+            "account_sid": twilio.account_sid,
+            "auth_token": _mask(twilio.auth_token),
+            "api_base": twilio.api_base,
+        },
         "telnyx": {
             "api_key": _mask(telnyx.api_key),
             "connection_id": telnyx.connection_id,
+            "account_sid": telnyx.account_sid,
             "public_key": telnyx.public_key,
+            "api_base": telnyx.api_base,
         },
-        "plivo": {"auth_id": plivo.auth_id, "auth_token": _mask(plivo.auth_token)},
+        "plivo": {
+            "auth_id": plivo.auth_id,
+            "auth_token": _mask(plivo.auth_token),
+            "api_base": plivo.api_base,
+        },
         "serve": {"bind": serve.bind, "port": serve.port, "path": serve.path},
         "public_url": config.public_url,
         "webhook_security": {
@@ -32,6 +42,7 @@ def redacted(config: Config) -> dict[str, Data]:
             "trust_forwarding_headers": security.trust_forwarding_headers,
             "skip_signature_verification": security.skip_signature_verification,
             "max_in_flight_per_address": security.max_in_flight_per_address,
+            "replay_cache_mb": security.replay_cache_mb,
         },
         "inbound": {
             "policy": inbound.policy.value,

@@ -5,16 +5,16 @@ Endpoints (https://developers.telnyx.com/api-reference/texml-rest-commands/), al
 
 - place: ``POST /v2/texml/calls/{connection_id}`` ("Create a connection-scoped TeXML call").
   Chosen over the account-scoped ``POST /v2/texml/Accounts/{account_sid}/Calls`` because
-  the configuration holds the TeXML application's connection id and no account sid, and
-  because its documented answer is a flat object carrying ``call_sid`` (the account-scoped
-  one documents only from, to and status). The fields beyond From, To and Url
+  its documented answer is a flat object carrying ``call_sid`` (the account-scoped one
+  documents only from, to and status). The fields beyond From, To and Url
   (``UrlMethod``, ``StatusCallback*``, ``MachineDetection``) are those the official Python
   SDK sends to this path (``texml.calls.initiate``). Telnyx documents no ring timeout for
   TeXML calls, so ``OutboundCall.ring_timeout`` is not sent: the application's applies.
-- hang up: ``POST /v2/texml/calls/{call_sid}/update`` with ``{"Status": "completed"}``; a
-  404 means the call is over. Telnyx marks this update deprecated; its successor,
-  ``POST /v2/texml/Accounts/{account_sid}/Calls/{call_sid}``, needs an account sid the
-  configuration does not have.
+- hang up: "Update call", ``POST /v2/texml/Accounts/{account_sid}/Calls/{call_sid}``, with
+  ``{"Status": "completed"}``; a 404 means the call is over. It replaces
+  ``POST /v2/texml/calls/{call_sid}/update``, which Telnyx marks deprecated and its SDK no
+  longer has. The reference lists a form body; the official SDK
+  (``texml.accounts.calls.update``) sends these CamelCase keys as JSON, as here.
 - send digits: the same update with ``{"Texml": ...}``: ``<Play digits>`` then ``<Redirect>``.
 - redirect: the same update with ``{"Url": ..., "Method": "POST"}``.
 
@@ -65,6 +65,7 @@ class TelnyxProvider:
         self,
         api_key: str | None,
         connection_id: str | None,
+        account_sid: str | None,
         *,
         api_base: str = API_BASE,
         client: httpx.AsyncClient | None = None,
@@ -73,6 +74,8 @@ class TelnyxProvider:
             raise ProviderConfigError(self.name, "the setting telnyx.api_key is missing")
         if not connection_id:
             raise ProviderConfigError(self.name, "the setting telnyx.connection_id is missing")
+        if not account_sid:
+            raise ProviderConfigError(self.name, "the setting telnyx.account_sid is missing")
         self._api = CarrierAPI(
             self.name,
             api_base,
@@ -81,8 +84,8 @@ class TelnyxProvider:
             client=client,
             headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         )
-        self._calls_url = f"{self._api.base_url}/v2/texml/calls"
-        self._connection_id = connection_id
+        self._place_url = f"{self._api.base_url}/v2/texml/calls/{quote(connection_id, safe='')}"
+        self._update_url = f"{self._api.base_url}/v2/texml/Accounts/{quote(account_sid, safe='')}/Calls"
 
     async def place_call(self, call: OutboundCall) -> str:
         body: dict[str, str] = {
@@ -96,21 +99,21 @@ class TelnyxProvider:
         }
         if call.machine_detection:
             body["MachineDetection"] = "Enable"
-        response = await self._post(f"/{quote(self._connection_id, safe='')}", body)
+        response = await self._api.call("POST", self._place_url, json=body)
         call_sid = _call_sid(response)
         if call_sid is None:
             raise ProviderAPIError(self.name, response.status_code, "the answer names no call_sid")
         return call_sid
 
     async def hang_up(self, carrier_call_id: str) -> None:
-        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Status": "completed"}, ok={404})
+        await self._update(carrier_call_id, {"Status": "completed"}, ok={404})
 
     async def send_digits(self, carrier_call_id: str, digits: str, resume_url: str) -> None:
         texml = dtmf_then_redirect(self.dialect, digits, resume_url)
-        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Texml": texml})
+        await self._update(carrier_call_id, {"Texml": texml})
 
     async def redirect(self, carrier_call_id: str, url: str) -> None:
-        await self._post(f"/{quote(carrier_call_id, safe='')}/update", {"Url": url, "Method": "POST"})
+        await self._update(carrier_call_id, {"Url": url, "Method": "POST"})
 
     def parse_webhook(self, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
         return twilio_style_webhook(self.name, params, kind)
@@ -118,8 +121,8 @@ class TelnyxProvider:
     async def aclose(self) -> None:
         await self._api.aclose()
 
-    async def _post(self, path: str, body: Mapping[str, str], *, ok: Collection[int] = ()) -> httpx.Response:
-        return await self._api.call("POST", self._calls_url + path, json=body, ok=ok)
+    async def _update(self, call_sid: str, body: Mapping[str, str], *, ok: Collection[int] = ()) -> None:
+        await self._api.call("POST", f"{self._update_url}/{quote(call_sid, safe='')}", json=body, ok=ok)
 
 
 def _error_detail(answer: Any) -> str | None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from flows import Flow, FlowError, load_flow
+from flows import Flow, FlowError, Severity, load_flow
 from runner.builtin import SMOKE_FLOW
-from runner.config import Config, ProviderName
+from runner.carrier_fit import carrier_problems
+from runner.config import Config, ProviderName, public_base
+from runner.providers import plivo, telnyx, twilio
 from runner.providers._base import Provider
 from runner.providers.mock import MockProvider
 from runner.providers.plivo import PlivoProvider
@@ -41,6 +43,8 @@ class ServerParts:
     provider: Provider
     webhook_url: str
     local_url: str
+    #: Lint lines for the flows' values the carrier takes only moved into its ranges.
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_flows(paths: Sequence[Path]) -> list[Flow]:
@@ -69,9 +73,11 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
         inbound_flow = next(flow.name for flow in flows if Path(flow.file) == config.inbound.flow)
     local_url = f"http://{_url_host(config.serve.bind)}:{port}"
     provider, check = _carrier(config)
+    warnings = _fit_flows(flows, provider.name)
     # The mock carrier lives in this process and calls the server where it listens.
-    base = local_url if config.provider is ProviderName.MOCK else (config.public_url or local_url)
-    webhook_url = base.rstrip("/") + config.serve.path
+    public = None if config.provider is ProviderName.MOCK else config.public_url
+    base = local_url if public is None else public_base(public, config.serve.path)
+    webhook_url = base + config.serve.path
     settings = ServiceSettings(
         webhook_url=webhook_url,
         from_number=config.from_number,
@@ -88,7 +94,7 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
     service = CallService(settings, provider, lambda: open_store(data_dir), flows)
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
-        None if config.provider is ProviderName.MOCK else config.public_url,
+        None if public is None else base,
         security.allowed_hosts,
         security.trusted_proxy_ips,
         security.trust_forwarding_headers,
@@ -98,24 +104,44 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
         AppSettings(webhook_path=config.serve.path, control_token=control_token(data_dir)),
         check=None if security.skip_signature_verification else check,
         public_url=public_url,
-        limits=GuardLimits(per_address=security.max_in_flight_per_address),
+        limits=GuardLimits(
+            per_address=security.max_in_flight_per_address, replay_max_bytes=security.replay_cache_mb << 20
+        ),
     )
-    return ServerParts(app, service, provider, webhook_url, local_url)
+    return ServerParts(app, service, provider, webhook_url, local_url, warnings)
+
+
+def _fit_flows(flows: Sequence[Flow], provider: str) -> list[str]:
+    """Lint lines for the values ``provider`` takes only moved; ServerSetupError with the
+    lines for those it cannot take at all, which would end every call that reaches them."""
+    problems = [problem for flow in flows for problem in carrier_problems(flow, provider)]
+    refused = [problem.format() for problem in problems if problem.severity is Severity.ERROR]
+    if refused:
+        count = f"{len(refused)} value{'s' if len(refused) != 1 else ''}"
+        raise ServerSetupError(
+            f"the flows have {count} that {provider} cannot take; run 'callflow lint --provider {provider}'",
+            refused,
+        )
+    return [problem.format() for problem in problems]
 
 
 def _carrier(config: Config) -> tuple[Provider, SignatureCheck]:
     """The provider and how its webhooks are signed. Raises ProviderConfigError."""
     if config.provider is ProviderName.TWILIO:
         token = config.twilio.auth_token.reveal() if config.twilio.auth_token else None
-        provider: Provider = TwilioProvider(config.twilio.account_sid, token)
+        api_base = config.twilio.api_base or twilio.API_BASE
+        provider: Provider = TwilioProvider(config.twilio.account_sid, token, api_base=api_base)
         return provider, TwilioSignature(token or "")
     if config.provider is ProviderName.PLIVO:
         token = config.plivo.auth_token.reveal() if config.plivo.auth_token else None
-        return PlivoProvider(config.plivo.auth_id, token), PlivoSignature(token or "")
+        api_base = config.plivo.api_base or plivo.API_BASE
+        return PlivoProvider(config.plivo.auth_id, token, api_base=api_base), PlivoSignature(token or "")
     if config.provider is ProviderName.TELNYX:
         key = config.telnyx.api_key.reveal() if config.telnyx.api_key else None
         check = TelnyxSignature(config.telnyx.public_key or "")
-        return TelnyxProvider(key, config.telnyx.connection_id), check
+        settings = config.telnyx
+        api_base = settings.api_base or telnyx.API_BASE
+        return TelnyxProvider(key, settings.connection_id, settings.account_sid, api_base=api_base), check
     # The mock signs its requests as Twilio does, with a key made for this process, so
     # calls on the mock go through the same verification as calls on a carrier.
     key = secrets.token_urlsafe(24)

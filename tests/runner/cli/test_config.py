@@ -21,13 +21,17 @@ from_number: null
 twilio:
   account_sid: null
   auth_token: null
+  api_base: null
 telnyx:
   api_key: null
   connection_id: null
+  account_sid: null
   public_key: null
+  api_base: null
 plivo:
   auth_id: null
   auth_token: null
+  api_base: null
 serve:
   bind: 127.0.0.1
   port: 3334
@@ -39,6 +43,7 @@ webhook_security:
   trust_forwarding_headers: false
   skip_signature_verification: false
   max_in_flight_per_address: 8
+  replay_cache_mb: 1024
 inbound:
   policy: disabled
   allow_from: []
@@ -119,7 +124,7 @@ def test_show_json_is_the_redacted_config(cli: CLI, monkeypatch: pytest.MonkeyPa
         "max_concurrent_calls",
         "data_dir",
     ]
-    assert data["twilio"] == {"account_sid": None, "auth_token": "***"}
+    assert data["twilio"] == {"account_sid": None, "auth_token": "***", "api_base": None}
     assert data["serve"] == {"bind": "127.0.0.1", "port": 3334, "path": "/voice/webhook"}
 
 
@@ -146,6 +151,62 @@ def test_an_invalid_config_prints_its_problems_and_exits_2(cli: CLI, tmp_path: P
         "found 'twillio'; did you mean 'twilio'? [invalid-value]",
         f"{config}:3:9: error: expected a value at least 1 in serve.port, found the number 0 [invalid-value]",
         f"callflow config: error: config file {config} has 2 errors",
+    ]
+
+
+def test_environment_values_take_the_type_the_schema_wants_there(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("TRUST", "True")
+    monkeypatch.setenv("REAPER", " 900 ")
+    config = write(
+        tmp_path / "callflow.yaml",
+        """
+        serve:
+          port: ${PORT}
+          path: /hook-${PORT}
+        webhook_security:
+          trust_forwarding_headers: "${TRUST}"
+        stale_call_reaper_seconds: ${REAPER}
+        """,
+    )
+    result = cli("config", "show", "--config", config, "--json")
+    assert (result.code, result.err) == (0, "")
+    data = result.json()
+    assert data["serve"] == {"bind": "127.0.0.1", "port": 8080, "path": "/hook-8080"}
+    assert data["webhook_security"]["trust_forwarding_headers"] is True
+    assert data["stale_call_reaper_seconds"] == 900
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "serve:\n  port: ${PORT}",
+            "4:9: error: expected a whole number from environment variable PORT, found '80a' (in serve.port)",
+        ),
+        (
+            "max_duration_seconds: ${PORT}${PORT}",
+            "3:23: error: expected a whole number from environment variable PORT, found '80a80a' (in max_duration_seconds)",
+        ),
+        (
+            "webhook_security:\n  trust_forwarding_headers: ${PORT}",
+            "4:29: error: expected true or false from environment variable PORT, found '80a' "
+            "(in webhook_security.trust_forwarding_headers)",
+        ),
+    ],
+)
+def test_an_environment_value_of_the_wrong_type_names_the_variable_and_the_type(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, expected: str
+) -> None:
+    monkeypatch.setenv("PORT", "80a")
+    config = write(tmp_path / "callflow.yaml", f"# the port\nprovider: mock\n{line}\n")
+    result = cli("config", "show", "--config", config)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [
+        f"{config}:{expected} [env-type]",
+        f"callflow config: error: config file {config} has 1 error",
     ]
 
 
@@ -201,6 +262,7 @@ def test_show_never_prints_a_secret(
         "twilio:\n  auth_token: tok-SECRET-file\nfrom_number: tok-SECRET-file\n",
         "telnyx:\n  api_key: ${TELNYX_API_KEY}\npublic_url: ${PLIVO_AUTH_TOKEN}\n",
         "from_number: ${TWILIO_AUTH_TOKEN}\n",
+        "serve:\n  port: ${TWILIO_AUTH_TOKEN}\n",
     ],
 )
 def test_an_invalid_config_never_prints_a_secret(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
 import socket
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -20,20 +17,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from runner.store import open_store
-from tests.conftest import CLI, EXAMPLES, PROJECT
+from tests.conftest import CLI, EXAMPLES
+from tests.runner.cli.serve_process import ServeProcess, serve_command
 
 AUTH_TOKEN = "twilio-test-token-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def port() -> int:
-    return _free_port()
 
 
 def _config(folder: Path, port: int, provider: str = "twilio", extra: str = "") -> Path:
@@ -59,49 +46,11 @@ def _config(folder: Path, port: int, provider: str = "twilio", extra: str = "") 
     return path
 
 
-class Server:
+class Server(ServeProcess):
+    """The test is the carrier, on this machine: public_url is on loopback."""
+
     def __init__(self, config: Path, port: int) -> None:
-        self.config = config
-        self.base = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.output = config.parent / "server.out"
-
-    def start(self) -> Server:
-        with self.output.open("ab") as output:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from runner.cli import run; run()",
-                    "serve",
-                    "--config",
-                    str(self.config),
-                ],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(PROJECT)},
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited: {self.output.read_text(encoding='utf-8')}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError("the server did not start")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=20)
+        super().__init__(config, port, "--allow-private-url")
 
     def carrier_post(self, path_and_query: str, form: dict[str, str]) -> httpx.Response:
         """What Twilio would send: signed by the official Twilio library."""
@@ -174,12 +123,106 @@ def test_a_flow_that_does_not_lint_stops_start_up(cli: CLI, tmp_path: Path, port
     config.write_text(
         config.read_text(encoding="utf-8").replace(str(EXAMPLES / "appointment-reminder.yaml"), str(broken))
     )
-    result = cli("serve", "--config", config)
+    result = cli("serve", "--config", config, "--allow-private-url")
     assert result.code == 2
     assert f"{broken}:3:15: error: 'nme' is not defined" in result.err
     assert result.err.endswith(
         f"callflow serve: error: {broken} has 1 lint error; run 'callflow lint {broken}'\n"
     )
+
+
+REFUSED_AS_UNREACHABLE = (
+    "; to serve anyway (a test, or a carrier on this network), pass --allow-private-url\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "reason"),
+    [
+        (
+            None,
+            "public_url is not set: twilio cannot reach this server's webhook; set it to the "
+            "https:// address that reaches this server (a tunnel's, say)",
+        ),
+        (
+            "http://127.0.0.1:{port}",
+            "public_url host 127.0.0.1 is a loopback address (this machine only): twilio cannot reach it",
+        ),
+        (
+            "https://10.1.2.3/voice/webhook",
+            "public_url host 10.1.2.3 is a private address (its own network only): twilio cannot reach it",
+        ),
+    ],
+    ids=["missing", "loopback", "private"],
+)
+def test_serve_refuses_a_public_url_no_carrier_can_reach(
+    tmp_path: Path, port: int, public_url: str | None, reason: str
+) -> None:
+    config = _config(tmp_path, port)
+    text = config.read_text(encoding="utf-8")
+    wanted = "" if public_url is None else f"public_url: {public_url.format(port=port)}\n"
+    config.write_text(text.replace(f"public_url: http://127.0.0.1:{port}\n", wanted), encoding="utf-8")
+    # A process, so that a server that starts anyway fails the test rather than hanging it.
+    result = subprocess.run(serve_command(config), capture_output=True, text=True, timeout=20, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"callflow serve: error: {reason}{REFUSED_AS_UNREACHABLE}"
+
+
+def test_allow_private_url_starts_the_server_anyway(tmp_path: Path, port: int) -> None:
+    config = _config(tmp_path, port)  # twilio, public_url on loopback
+    running = ServeProcess(config, port, "--allow-private-url").start()
+    try:
+        assert httpx.get(f"{running.base}/healthz", timeout=5).status_code == 200
+    finally:
+        assert running.stop() == 0
+
+
+def test_call_refuses_to_start_its_own_server_where_no_carrier_can_reach_it(
+    cli: CLI, tmp_path: Path, port: int
+) -> None:
+    config = _config(tmp_path, port)  # twilio, public_url on loopback, no server running
+    result = cli(
+        "call", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
+        "--config", config,
+    )  # fmt: skip
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "callflow call: error: public_url host 127.0.0.1 is a loopback address (this machine only): "
+        f"twilio cannot reach it{REFUSED_AS_UNREACHABLE}"
+    )
+    assert not (tmp_path / "data" / "calls.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "public_url",
+    [
+        "http://127.0.0.1:{port}",
+        "http://127.0.0.1:{port}/voice/webhook",
+        "http://127.0.0.1:{port}/voice/webhook/",
+    ],
+    ids=["base-address", "webhook-url", "webhook-url-with-slash"],
+)
+def test_public_url_may_be_the_base_address_or_the_webhook_url_itself(
+    tmp_path: Path, port: int, public_url: str
+) -> None:
+    config = _config(tmp_path, port)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            f"public_url: http://127.0.0.1:{port}\n", f"public_url: {public_url.format(port=port)}\n"
+        ),
+        encoding="utf-8",
+    )
+    running = Server(config, port).start()
+    try:
+        # The carrier signs the URL it calls: the webhook URL, whichever form public_url has.
+        answer = running.carrier_post("/voice/webhook", {**INBOUND, "CallStatus": "ringing"})
+        assert answer.status_code == 200, answer.text
+        assert "<Say>You have reached the outage hotline.</Say>" in answer.text
+        # Where the server sends the carrier next: the same webhook, not a doubled path.
+        assert _gather_action(answer.text).startswith("/voice/webhook?call_id=")
+    finally:
+        running.stop()
 
 
 def test_call_with_no_server_running_starts_one_for_the_call(cli: CLI, tmp_path: Path, port: int) -> None:
@@ -325,3 +368,128 @@ def test_the_config_sets_how_many_requests_one_address_may_have_in_flight(tmp_pa
         assert statuses == [200, 200, 429]
     finally:
         server.stop()
+
+
+def _call_counts(server: Server) -> dict[str, float]:
+    """The callflow_calls_* samples of /metrics, by name and labels."""
+    text = httpx.get(f"{server.base}/metrics", timeout=10).text
+    samples = (line.rsplit(" ", 1) for line in text.splitlines() if line.startswith("callflow_calls_"))
+    return {
+        name: float(value) for name, value in samples if "_created" not in name and "by_state" not in name
+    }
+
+
+def test_metrics_count_each_call_once_across_a_restart(server: Server) -> None:
+    second = {**INBOUND, "CallSid": "CA-inbound-2"}
+    action = _gather_action(server.carrier_post("/voice/webhook", {**INBOUND, "CallStatus": "ringing"}).text)
+    server.carrier_post("/voice/webhook", {**second, "CallStatus": "ringing"})
+    assert _call_counts(server) == {
+        'callflow_calls_started_total{direction="outbound"}': 0.0,
+        'callflow_calls_started_total{direction="inbound"}': 2.0,
+        "callflow_calls_restored_total": 0.0,
+        "callflow_calls_in_flight": 2.0,
+    }
+    server.kill()
+    server.start()
+    # The calls the first process started are brought back here, not started again.
+    assert _call_counts(server) == {
+        'callflow_calls_started_total{direction="outbound"}': 0.0,
+        'callflow_calls_started_total{direction="inbound"}': 0.0,
+        "callflow_calls_restored_total": 2.0,
+        "callflow_calls_in_flight": 2.0,
+    }
+    reported = server.carrier_post(action, {**INBOUND, "CallStatus": "in-progress", "Digits": "1"})
+    server.carrier_post(
+        _gather_action(reported.text), {**INBOUND, "CallStatus": "in-progress", "SpeechResult": "Lights out"}
+    )
+    server.carrier_post("/voice/webhook", {**second, "CallStatus": "completed"})
+    server.carrier_post("/voice/webhook", {**INBOUND, "CallSid": "CA-inbound-3", "CallStatus": "ringing"})
+    # Started here + brought back = ended here + in flight: 1 + 2 = 2 + 1.
+    assert _call_counts(server) == {
+        'callflow_calls_started_total{direction="outbound"}': 0.0,
+        'callflow_calls_started_total{direction="inbound"}': 1.0,
+        "callflow_calls_restored_total": 2.0,
+        'callflow_calls_ended_total{reason="hangup-bot"}': 1.0,
+        'callflow_calls_ended_total{reason="hangup-user"}': 1.0,
+        "callflow_calls_in_flight": 1.0,
+    }
+
+
+def _carrier_config(folder: Path, port: int, provider: str, flow_text: str) -> tuple[Path, Path]:
+    flow = folder / "menu.yaml"
+    flow.write_text(textwrap.dedent(flow_text).lstrip("\n"), encoding="utf-8")
+    config = folder / "callflow.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            provider: {provider}
+            from_number: "+14155550199"
+            twilio: {{account_sid: AC00000000000000000000000000000000, auth_token: {AUTH_TOKEN}}}
+            plivo: {{auth_id: MA0000000000000000000, auth_token: plivo-test-token}}
+            public_url: http://127.0.0.1:{port}
+            serve: {{port: {port}}}
+            inbound: {{policy: open, flow: {flow}}}
+            data_dir: {folder / "data"}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return config, flow
+
+
+def test_serve_warns_at_start_up_of_each_value_the_carrier_moves(tmp_path: Path, port: int) -> None:
+    config, flow = _carrier_config(
+        tmp_path,
+        port,
+        "plivo",
+        """
+        version: 1
+        name: menu
+        mode: conversation
+        steps:
+          menu:
+            say: Press 1.
+            gather: {digits: 1, timeout: 4}
+            on: {"1": bye}
+          bye:
+            say: Bye.
+        """,
+    )
+    running = ServeProcess(config, port, "--allow-private-url").start()
+    assert running.stop() == 0
+    lines = running.output.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == (
+        f"{flow}:7:34: warning: step 'menu': plivo: <GetInput> executionTimeout takes 5 to 60 s: "
+        "a timeout of 4 s is 5 s [carrier-adjusts]"
+    )
+    assert lines[1].startswith(f"callflow serving on {running.base} (webhook /voice/webhook, provider plivo")
+
+
+def test_a_value_the_carrier_cannot_take_stops_start_up(tmp_path: Path, port: int) -> None:
+    config, flow = _carrier_config(
+        tmp_path,
+        port,
+        "twilio",
+        """
+        version: 1
+        name: menu
+        mode: conversation
+        steps:
+          menu:
+            gather: {input: [speech], hints: [yes, "no, thanks"]}
+            on: {any: bye}
+          bye:
+            say: Bye.
+        """,
+    )
+    # A process, so that a server that starts anyway fails the test rather than hanging it.
+    result = subprocess.run(
+        serve_command(config, "--allow-private-url"), capture_output=True, text=True, timeout=20, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"{flow}:6:44: error: step 'menu': twilio: <Gather> hint 'no, thanks' has a comma, which separates "
+        "one hint from the next [carrier-refuses]",
+        "callflow serve: error: the flows have 1 value that twilio cannot take; "
+        "run 'callflow lint --provider twilio'",
+    ]

@@ -261,6 +261,42 @@ def test_a_broken_config_reports_line_column_rule_and_message(
     assert part in message
 
 
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        (
+            "twilio:\n  api_base: http://api.example.com\n",
+            13,
+            "expected an https:// URL (http:// only for a loopback host such as 127.0.0.1) in twilio.api_base, "
+            "found 'http://api.example.com'",
+        ),
+        (
+            "plivo:\n  api_base: http://10.0.0.8:8080\n",
+            13,
+            "expected an https:// URL (http:// only for a loopback host such as 127.0.0.1) in plivo.api_base, "
+            "found 'http://10.0.0.8:8080'",
+        ),
+        (
+            'telnyx:\n  api_base: "https://[::1"\n',
+            13,
+            "expected a URL with a host name or address, such as https://api.example.com, in telnyx.api_base, "
+            "found 'https://[::1'",
+        ),
+    ],
+    ids=["plain-http", "plain-http-private", "no-host"],
+)
+def test_an_api_base_must_be_https_unless_it_is_on_this_machine(
+    tmp_path: Path, text: str, column: int, message: str
+) -> None:
+    assert problems_of(write(tmp_path, text)) == [(2, column, "invalid-value", message)]
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
+def test_an_api_base_on_this_machine_may_be_plain_http(tmp_path: Path, base: str) -> None:
+    config = load_config(write(tmp_path, f'telnyx:\n  api_base: "{base}"\n'), {})
+    assert config.telnyx.api_base == base
+
+
 def test_every_problem_is_reported_in_file_order(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -377,9 +413,9 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         """
         provider: twilio
         from_number: "+14155550100"
-        twilio: {account_sid: AC1, auth_token: token}
-        telnyx: {api_key: key, connection_id: "123", public_key: pub}
-        plivo: {auth_id: MA1, auth_token: ptoken}
+        twilio: {account_sid: AC1, auth_token: token, api_base: "https://api.dublin.ie1.twilio.com"}
+        telnyx: {api_key: key, connection_id: "123", account_sid: acct, public_key: pub, api_base: "http://127.0.0.1:8080"}
+        plivo: {auth_id: MA1, auth_token: ptoken, api_base: "http://localhost:9000/"}
         serve: {bind: 0.0.0.0, port: 8080, path: /hook}
         public_url: https://calls.example.com
         webhook_security:
@@ -388,6 +424,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
           trust_forwarding_headers: true
           skip_signature_verification: true
           max_in_flight_per_address: 32
+          replay_cache_mb: 64
         inbound:
           policy: allowlist
           allow_from: ["+14155550101"]
@@ -403,7 +440,13 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert config.twilio.auth_token == Secret("token")
     assert config.telnyx.api_key == Secret("key")
     assert (config.telnyx.connection_id, config.telnyx.public_key) == ("123", "pub")
+    assert config.telnyx.account_sid == "acct"
     assert config.plivo.auth_id == "MA1"
+    assert (config.twilio.api_base, config.telnyx.api_base, config.plivo.api_base) == (
+        "https://api.dublin.ie1.twilio.com",
+        "http://127.0.0.1:8080",
+        "http://localhost:9000/",
+    )
     assert config.plivo.auth_token == Secret("ptoken")
     assert config.serve == ServeSettings(bind="0.0.0.0", port=8080, path="/hook")
     assert config.public_url == "https://calls.example.com"
@@ -412,6 +455,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert config.webhook_security.trust_forwarding_headers is True
     assert config.webhook_security.skip_signature_verification is True
     assert config.webhook_security.max_in_flight_per_address == 32
+    assert config.webhook_security.replay_cache_mb == 64
     assert config.inbound.policy is InboundPolicy.ALLOWLIST
     assert config.inbound.allow_from == ("+14155550101",)
     assert config.inbound.greeting == "Hello"
@@ -494,6 +538,7 @@ CREDENTIALS = {
     "TWILIO_FROM_NUMBER": "+14155550100",
     "TELNYX_API_KEY": "telnyx-key-env",
     "TELNYX_CONNECTION_ID": "conn-env",
+    "TELNYX_ACCOUNT_SID": "account-env",
     "TELNYX_PUBLIC_KEY": "pub-env",
     "PLIVO_AUTH_ID": "MA-env",
     "PLIVO_AUTH_TOKEN": "plivo-token-env",
@@ -549,7 +594,17 @@ def test_secrets_compare_by_value() -> None:
         ({}, "mock", []),
         ({}, "twilio", ["twilio.account_sid", "twilio.auth_token", "from_number"]),
         ({"TWILIO_ACCOUNT_SID": "AC1"}, "twilio", ["twilio.auth_token", "from_number"]),
-        ({}, "telnyx", ["telnyx.api_key", "telnyx.connection_id", "telnyx.public_key", "from_number"]),
+        (
+            {},
+            "telnyx",
+            [
+                "telnyx.api_key",
+                "telnyx.connection_id",
+                "telnyx.account_sid",
+                "telnyx.public_key",
+                "from_number",
+            ],
+        ),
         ({}, "plivo", ["plivo.auth_id", "plivo.auth_token", "from_number"]),
         (CREDENTIALS, "twilio", []),
         (CREDENTIALS, "telnyx", []),
@@ -566,16 +621,28 @@ def test_missing_credentials_names_the_config_keys(
 def test_telnyx_needs_no_public_key_while_signatures_are_not_checked(tmp_path: Path) -> None:
     path = write(tmp_path, "provider: telnyx\nwebhook_security: {skip_signature_verification: true}\n")
     config = load_config(
-        path, {"TELNYX_API_KEY": "k", "TELNYX_CONNECTION_ID": "c", "TWILIO_FROM_NUMBER": "+14155550100"}
+        path,
+        {
+            "TELNYX_API_KEY": "k",
+            "TELNYX_CONNECTION_ID": "c",
+            "TELNYX_ACCOUNT_SID": "a",
+            "TWILIO_FROM_NUMBER": "+14155550100",
+        },
     )
     assert missing_credentials(config) == []
 
 
 def test_redacted_masks_secrets_that_are_set_and_nulls_the_rest() -> None:
     data = redacted(load_config(None, {"TWILIO_AUTH_TOKEN": SECRET, "PLIVO_AUTH_ID": "MA1"}))
-    assert data["twilio"] == {"account_sid": None, "auth_token": "***"}
-    assert data["telnyx"] == {"api_key": None, "connection_id": None, "public_key": None}
-    assert data["plivo"] == {"auth_id": "MA1", "auth_token": None}
+    assert data["twilio"] == {"account_sid": None, "auth_token": "***", "api_base": None}
+    assert data["telnyx"] == {
+        "api_key": None,
+        "connection_id": None,
+        "account_sid": None,
+        "public_key": None,
+        "api_base": None,
+    }
+    assert data["plivo"] == {"auth_id": "MA1", "auth_token": None, "api_base": None}
     assert SECRET not in repr(data)
 
 

@@ -6,10 +6,12 @@ import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
+from urllib.parse import unquote
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from telnyx import Telnyx
 
 from runner.dialects import dtmf_then_redirect
 from runner.providers import (
@@ -27,21 +29,24 @@ from tests.runner.providers.carrier_server import CALL, WEBHOOK, CarrierServer, 
 
 API_KEY = "KEY0123456789ABCDEF_5ecret"
 CONNECTION_ID = "1773070540731319841"
+ACCOUNT_SID = "f5586561-8ff0-4291-a51b-c7dfe4139ff9"
 CALL_SID = "v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldN"
-# The call sid as it appears in a path: its colon percent-encoded.
-CALL_PATH = "/v2/texml/calls/v3%3A9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldN"
+# "Update call", with the call sid as it appears in a path: its colon percent-encoded.
+CALL_PATH = f"/v2/texml/Accounts/{ACCOUNT_SID}/Calls/v3%3A9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldN"
 T = TypeVar("T")
 
 
 @pytest.fixture
 def telnyx() -> Iterator[TelnyxProvider]:
-    provider = TelnyxProvider(API_KEY, CONNECTION_ID)
+    provider = TelnyxProvider(API_KEY, CONNECTION_ID, ACCOUNT_SID)
     yield provider
     asyncio.run(provider.aclose())
 
 
 def run(api_base: str, action: Callable[[TelnyxProvider], Awaitable[T]]) -> T:
-    return run_provider(lambda: TelnyxProvider(API_KEY, CONNECTION_ID, api_base=api_base), action)
+    return run_provider(
+        lambda: TelnyxProvider(API_KEY, CONNECTION_ID, ACCOUNT_SID, api_base=api_base), action
+    )
 
 
 # REST
@@ -93,14 +98,42 @@ def test_an_answer_without_a_call_sid_is_an_api_error(carrier: CarrierServer) ->
 
 
 def test_hang_up_updates_the_status_to_completed(carrier: CarrierServer) -> None:
-    carrier.answer(200, {"data": {"sid": CALL_SID, "status": "accepted"}})
+    carrier.answer(200, {"sid": CALL_SID, "account_sid": ACCOUNT_SID, "status": "completed"})
 
     run(carrier.url, lambda provider: provider.hang_up(CALL_SID))
 
     [request] = carrier.requests
-    assert (request.method, request.path) == ("POST", f"{CALL_PATH}/update")
+    assert (request.method, request.path) == ("POST", CALL_PATH)
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
     assert request.json() == {"Status": "completed"}
+
+
+@pytest.mark.parametrize(
+    ("ours", "sdk"),
+    [
+        (lambda provider: provider.hang_up(CALL_SID), {"status": "completed"}),
+        (lambda provider: provider.redirect(CALL_SID, WEBHOOK), {"url": WEBHOOK, "method": "POST"}),
+        (
+            lambda provider: provider.send_digits(CALL_SID, "1", WEBHOOK),
+            {"texml": dtmf_then_redirect("telnyx", "1", WEBHOOK)},
+        ),
+    ],
+    ids=["hang-up", "redirect", "send-digits"],
+)
+def test_updates_go_where_telnyxs_own_sdk_sends_them(
+    carrier: CarrierServer, ours: Callable[[TelnyxProvider], Awaitable[None]], sdk: dict[str, str]
+) -> None:
+    carrier.answer(200, {"sid": CALL_SID, "status": "in-progress"})
+    carrier.answer(200, {"sid": CALL_SID, "status": "in-progress"})
+
+    run(carrier.url, ours)
+    client = Telnyx(api_key=API_KEY, base_url=f"{carrier.url}/v2", max_retries=0)
+    client.texml.accounts.calls.update(CALL_SID, account_sid=ACCOUNT_SID, **sdk)
+
+    # The SDK leaves the sid's colon as it is, which a path may hold; we encode it.
+    mine, official = carrier.requests
+    assert (mine.method, unquote(mine.path), mine.json()) == (official.method, official.path, official.json())
+    assert mine.headers["authorization"] == official.headers["authorization"] == f"Bearer {API_KEY}"
 
 
 def test_hang_up_of_a_call_telnyx_no_longer_knows_is_fine(carrier: CarrierServer) -> None:
@@ -112,13 +145,13 @@ def test_hang_up_of_a_call_telnyx_no_longer_knows_is_fine(carrier: CarrierServer
 
 
 def test_send_digits_updates_the_call_with_inline_texml(carrier: CarrierServer) -> None:
-    carrier.answer(200, {"data": {"sid": CALL_SID, "status": "accepted"}})
+    carrier.answer(200, {"sid": CALL_SID, "status": "in-progress"})
     resume = "https://calls.example.com/voice/webhook?call=c1&step=menu"
 
     run(carrier.url, lambda provider: provider.send_digits(CALL_SID, "ww12#", resume))
 
     [request] = carrier.requests
-    assert (request.method, request.path) == ("POST", f"{CALL_PATH}/update")
+    assert (request.method, request.path) == ("POST", CALL_PATH)
     texml = request.json()["Texml"]
     assert texml == dtmf_then_redirect("telnyx", "ww12#", resume)
     assert '<Play digits="ww12#"/>' in texml
@@ -126,11 +159,13 @@ def test_send_digits_updates_the_call_with_inline_texml(carrier: CarrierServer) 
 
 
 def test_redirect_points_the_call_at_the_new_url(carrier: CarrierServer) -> None:
-    carrier.answer(200, {"data": {"sid": CALL_SID, "status": "accepted"}})
+    carrier.answer(200, {"sid": CALL_SID, "status": "in-progress"})
 
     run(carrier.url, lambda provider: provider.redirect(CALL_SID, WEBHOOK + "&step=next"))
 
-    assert carrier.requests[0].json() == {"Url": WEBHOOK + "&step=next", "Method": "POST"}
+    [request] = carrier.requests
+    assert (request.method, request.path) == ("POST", CALL_PATH)
+    assert request.json() == {"Url": WEBHOOK + "&step=next", "Method": "POST"}
 
 
 def test_an_error_answer_carries_telnyxs_detail_and_never_the_key(carrier: CarrierServer) -> None:
@@ -163,12 +198,20 @@ def test_a_refused_connection_is_unreachable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("api_key", "connection_id", "setting"),
-    [(None, CONNECTION_ID, "telnyx.api_key"), (API_KEY, "", "telnyx.connection_id")],
+    ("api_key", "connection_id", "account_sid", "setting"),
+    [
+        (None, CONNECTION_ID, ACCOUNT_SID, "telnyx.api_key"),
+        (API_KEY, "", ACCOUNT_SID, "telnyx.connection_id"),
+        (API_KEY, CONNECTION_ID, None, "telnyx.account_sid"),
+    ],
 )
-def test_missing_settings_are_named(api_key: str | None, connection_id: str | None, setting: str) -> None:
-    with pytest.raises(ProviderConfigError, match=setting):
-        TelnyxProvider(api_key, connection_id)
+def test_missing_settings_are_named(
+    api_key: str | None, connection_id: str | None, account_sid: str | None, setting: str
+) -> None:
+    with pytest.raises(ProviderConfigError) as caught:
+        TelnyxProvider(api_key, connection_id, account_sid)
+
+    assert str(caught.value) == f"telnyx: the setting {setting} is missing"
 
 
 # Webhooks
