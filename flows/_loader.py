@@ -77,8 +77,9 @@ class _Builder:
             if isinstance(node, SequenceNode):
                 self._check_collection_tag(node)
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            assert isinstance(node, ScalarNode)
-            return self._scalar(node, path)
+            if isinstance(node, ScalarNode):
+                return self._scalar(node, path)
+            raise TypeError(f"YAML composes mappings, sequences and scalars only, not {type(node).__name__}")
         finally:
             self._open.discard(id(node))
 

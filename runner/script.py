@@ -1,10 +1,12 @@
 """The caller's side of a scripted call: the ``--input`` language.
 
-    1, 42#        the caller presses these keys
+    1, 42#        the caller presses these keys; the gather's finishing key ends the
+                  entry and is not in the digits the carrier reports
     say:TEXT      the caller says TEXT
     silence       the caller says and presses nothing until the gather times out
-    wait:N        the caller stays silent for N seconds of real time, for live calls
-                  steered meanwhile (the offline simulator takes it as silence)
+    wait:N        the caller stays silent for N seconds: of real time on the mock
+                  carrier, for live calls steered meanwhile; of the simulated clock in
+                  the offline simulator, through any gather timeouts
     hangup        the caller hangs up
 
 The simulator and the mock carrier play a callee from such a script; flow tests
@@ -80,3 +82,12 @@ def parse_input(text: str) -> CallerAction:
 
 def parse_inputs(texts: list[str]) -> list[CallerAction]:
     return [parse_input(text) for text in texts]
+
+
+def digits_reported(keys: str, finish_on_key: str) -> str:
+    """The digits a carrier reports for ``keys`` pressed at a gather.
+
+    The finishing key ends the entry and is not part of it: ``94107#`` is reported as
+    ``94107``, and keys after it reach no one.
+    """
+    return keys.partition(finish_on_key)[0] if finish_on_key else keys

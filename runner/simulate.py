@@ -2,7 +2,9 @@
 
 Time is simulated, so a call of minutes runs in microseconds and its timings are the
 same on every run: speech takes ``SPEECH_CHARS_PER_SECOND``, the caller answers
-``CALLER_REACTION_SECONDS`` after a prompt ends, silence lasts the gather's timeout.
+``CALLER_REACTION_SECONDS`` after a prompt ends, silence lasts the gather's timeout,
+``wait:N`` keeps the caller silent for N seconds (through as many gather timeouts as
+fit in them), and ``max_duration`` ends the call at its limit on this clock.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
 from flows import Data, e164_problem
+from flows._compile import Text
 from runner.engine import Call, FlowEngine, InputError
-from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait
+from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 from runner.types import (
     Action,
     AgentReply,
@@ -77,6 +80,8 @@ class _Simulation:
         self.script = deque(script)
         self.replies = deque(agent_replies)
         self.clock = clock
+        #: Until when the caller keeps silent (a ``wait:N`` in the script).
+        self.silent_until = clock
         self.ids = itertools.count(1)
         max_duration = engine.flow.max_duration
         self.deadline = None if max_duration is None else clock + RING_SECONDS + max_duration
@@ -112,19 +117,18 @@ class _Simulation:
 
     def _answer(self, gather: Gather) -> list[Action]:
         listening_since = self.clock
-        move = self.script.popleft() if self.script else HangUp()
-        if isinstance(move, Silence | Wait):
-            self.clock += gather.timeout
+        times_out_at = listening_since + gather.timeout
+        move, self.clock = self._next_move(listening_since, times_out_at)
+        if isinstance(move, Silence):
             return self.send(
                 NoInput(id=self._id(), at=self.clock, token=gather.token, listen_started_at=listening_since)
             )
-        self.clock += CALLER_REACTION_SECONDS
         if isinstance(move, Press):
             return self.send(
                 Digits(
                     id=self._id(),
                     at=self.clock,
-                    digits=move.digits,
+                    digits=digits_reported(move.digits, gather.finish_on_key),
                     token=gather.token,
                     listen_started_at=listening_since,
                 )
@@ -141,6 +145,25 @@ class _Simulation:
                 )
             )
         return self.send(CallEnded(id=self._id(), at=self.clock, reason=EndReason.HANGUP_USER))
+
+    def _next_move(self, listening_since: float, times_out_at: float) -> tuple[CallerAction, float]:
+        """The caller's next move at a gather and when it comes.
+
+        A move comes the caller's reaction time after the prompt, or as a wait ends
+        (``wait:N``). A wait that outlasts the gather is silence until its timeout, and
+        goes on through the gathers after it.
+        """
+        at = listening_since + CALLER_REACTION_SECONDS
+        while self.silent_until < times_out_at:
+            if self.silent_until > listening_since:
+                at = self.silent_until
+            move = self.script.popleft() if self.script else HangUp()
+            if isinstance(move, Silence):
+                return move, times_out_at
+            if not isinstance(move, Wait):
+                return move, at
+            self.silent_until = max(listening_since, self.silent_until) + move.seconds
+        return Silence(), times_out_at
 
 
 def simulate(
@@ -160,7 +183,7 @@ def simulate(
     flow = engine.flow
     call_id = call_id or new_call_id()
     if flow.to is not None:
-        direction, caller, callee = Direction.OUTBOUND, None, _destination(engine, variables)
+        direction, caller, callee = Direction.OUTBOUND, None, _destination(flow.to, variables)
     else:
         direction, caller, callee = Direction.INBOUND, SIMULATED_CALLER, None
     call = engine.new_call(
@@ -179,10 +202,9 @@ def simulate(
         engine.release(call)
 
 
-def _destination(engine: FlowEngine, variables: Mapping[str, Data]) -> str:
-    assert engine.flow.to is not None
+def _destination(to: Text, variables: Mapping[str, Data]) -> str:
     try:
-        number = engine.flow.to.render({**variables, "call": {}, "last": {}, "consult": {}})
+        number = to.render({**variables, "call": {}, "last": {}, "consult": {}})
     except Exception as error:
         # The same reasoning as the engine's: a template may raise anything.
         raise InputError("to", f"'to' could not be rendered: {error}") from None

@@ -21,9 +21,12 @@ DESCRIPTION = """\
 Run a whole call of FLOW offline on the built-in mock provider: no carrier, no
 network. The caller follows the --input values in order:
 
-  1, 42#        presses these keys
+  1, 42#        presses these keys (the gather's finishing key, # by default,
+                ends the entry and is not part of last.digits)
   say:TEXT      says TEXT
   silence       says nothing until the gather times out
+  wait:N        stays silent for N seconds of the simulated clock, through any
+                gather timeouts, then goes on with the next input
   hangup        hangs up
 
 When the inputs run out while the flow waits for the caller, the caller hangs up

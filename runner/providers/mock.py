@@ -29,7 +29,7 @@ from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable
 from runner.providers._fields import twilio_style_webhook
-from runner.script import HangUp, Press, Say, Silence, Wait, parse_input
+from runner.script import HangUp, Press, Say, Silence, Wait, digits_reported, parse_input
 
 logger = logging.getLogger("callflow.mock")
 
@@ -152,14 +152,15 @@ class MockProvider:
                 mock.dialled.extend(number.text or "" for number in verb)
             elif verb.tag == "Gather":
                 mock.said.extend(child.text or "" for child in verb if child.tag == "Say")
-                return await self._answer(mock, verb.get("action", ""))
+                return await self._answer(mock, verb)
             elif verb.tag == "Redirect":
                 return await self._fetch(mock, verb.text or "", {})
             elif verb.tag in ("Hangup", "Reject"):
                 return None
         return None
 
-    async def _answer(self, mock: MockCall, action: str) -> str | None:
+    async def _answer(self, mock: MockCall, gather: ElementTree.Element) -> str | None:
+        action = gather.get("action", "")
         while mock.script:
             move = parse_input(mock.script.popleft())
             if isinstance(move, Wait):
@@ -170,7 +171,9 @@ class MockProvider:
                     return await self._fetch(mock, url, {})
                 continue
             if isinstance(move, Press):
-                return await self._fetch(mock, action, {"Digits": move.digits})
+                # Twilio's finishOnKey is # unless the document says otherwise ("" for none).
+                digits = digits_reported(move.digits, gather.get("finishOnKey", "#"))
+                return await self._fetch(mock, action, {"Digits": digits})
             if isinstance(move, Say):
                 return await self._fetch(mock, action, {"SpeechResult": move.text, "Confidence": "0.9"})
             if isinstance(move, Silence):

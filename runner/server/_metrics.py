@@ -13,11 +13,25 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
+        # Each process counts what happens in it: started + restored = ended + in flight.
         self.calls_started = Counter(
-            "callflow_calls_started", "Calls placed or admitted", ["direction"], registry=self.registry
+            "callflow_calls_started",
+            "Calls placed or admitted by this process",
+            ["direction"],
+            registry=self.registry,
+        )
+        self.calls_restored = Counter(
+            "callflow_calls_restored",
+            "Calls in flight that an earlier process started (and counted as started) and this one "
+            "brought back from the store",
+            registry=self.registry,
         )
         self.calls_ended = Counter(
-            "callflow_calls_ended", "Calls ended, by end reason", ["reason"], registry=self.registry
+            "callflow_calls_ended",
+            "Calls ended in this process, by end reason, each once; a call brought back from the "
+            "store counts its end here",
+            ["reason"],
+            registry=self.registry,
         )
         self.calls_in_flight = Gauge(
             "callflow_calls_in_flight", "Calls in flight in this process", registry=self.registry

@@ -166,3 +166,80 @@ def test_latency_figures_come_from_simulated_turns(cli: CLI) -> None:
     assert figures["turn_latency"]["count"] == 1
     assert figures["listen_wait"]["p50"] == 1.0
     assert figures["turn_latency"]["p50"] == pytest.approx(1.0 + 55 / 15, abs=1e-6)
+
+
+ZIP_FLOW = """
+version: 1
+name: zip
+mode: conversation
+to: "+14155550100"
+steps:
+  ask:
+    say: Key in your zip code.
+    gather: {gather}
+    on:
+      any: heard
+  heard:
+    say: "You entered {{{{ last.digits }}}}."
+"""
+
+
+@pytest.mark.parametrize(
+    ("gather", "keys", "heard"),
+    [
+        ("{}", "94107#", "You entered 94107."),
+        ('{finish_on_key: "*"}', "42*", "You entered 42."),
+        ('{finish_on_key: "*"}', "42#", "You entered 42#."),
+        ('{finish_on_key: ""}', "42#", "You entered 42#."),
+    ],
+)
+def test_the_finishing_key_is_not_part_of_the_digits(
+    cli: CLI, write_flow: Callable[[str], Path], gather: str, keys: str, heard: str
+) -> None:
+    flow = write_flow(ZIP_FLOW.format(gather=gather))
+    result = cli("simulate", flow, "--input", keys, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["said"] == ["Key in your zip code.", heard]
+
+
+def test_max_duration_ends_the_call_at_its_limit_while_the_caller_waits(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(
+        """
+        version: 1
+        name: short
+        mode: conversation
+        to: "+14155550100"
+        max_duration: 10
+        steps:
+          ask:
+            say: Press 1.
+            gather: {timeout: 5, retries: 5}
+            on:
+              "1": done
+          done:
+            say: Done.
+        """
+    )
+    # Silent for 30 s: the gather times out (t = 2 + 0.5 + 5) and re-prompts, and the
+    # call ends 10 s after it was answered (it rang for 2 s), before the caller presses 1.
+    result = cli("simulate", flow, "--input", "wait:30", "--input", "1")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1:] == [
+        "  bot    [ask] Press 1.",
+        "  bot    [ask] Press 1.",
+        "ended: timeout after 12.0 s; path: ask",
+    ]
+
+
+def test_a_wait_shorter_than_the_gather_is_a_pause_before_the_next_input(
+    cli: CLI, write_flow: Callable[[str], Path], data_dir: Path
+) -> None:
+    flow = write_flow(ZIP_FLOW.format(gather="{timeout: 20}"))
+    summary = cli("simulate", flow, "--input", "wait:3", "--input", "123#", "--json").json()
+    assert summary["said"] == ["Key in your zip code.", "You entered 123."]
+    status = cli("status", "--call-id", summary["call_id"], "--json").json()
+    # Answered at 2 s, the prompt takes 21 / 15 s, then 3 s of waiting: no reaction time on top.
+    (turn,) = status["turns"]
+    assert turn["input_at"] - status["answered_at"] == pytest.approx(21 / 15 + 3)

@@ -61,7 +61,12 @@ class Running:
 @contextmanager
 def running_server(
     data_dir: Path,
-    flows: Sequence[str] = ("appointment-reminder", "meeting-dial-in", "support-menu", "inbound-hotline"),
+    flows: Sequence[str | Path] = (
+        "appointment-reminder",
+        "meeting-dial-in",
+        "support-menu",
+        "inbound-hotline",
+    ),
     provider: Provider | None = None,
     limits: GuardLimits | None = None,
     public_url: PublicUrl | None = None,
@@ -76,7 +81,8 @@ def running_server(
         ServiceSettings(webhook_url=f"{base}/voice/webhook", from_number="+14155550199"), **settings
     )
     carrier = provider or MockProvider(auth_token=SIGNING_KEY)
-    flow_files = [load_flow(EXAMPLES / f"{name}.yaml") for name in flows]
+    # A name is an example's; a path is a flow file the test wrote.
+    flow_files = [load_flow(name if isinstance(name, Path) else EXAMPLES / f"{name}.yaml") for name in flows]
     service = CallService(service_settings, carrier, lambda: open_store(data_dir), flow_files)
     app = build_app(
         service,

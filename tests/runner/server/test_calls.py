@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from runner.providers.plivo import PlivoProvider
 from runner.providers.twilio import TwilioProvider
 from runner.service import InboundPolicy
 from runner.types import CallRecord, EndReason
@@ -208,21 +209,45 @@ def test_max_duration_ends_the_call_with_timeout(data_dir: Path) -> None:
         assert "callflow_webhook_seconds_count" in metrics
 
 
-def test_the_reaper_ends_calls_never_answered_but_not_answered_ones(data_dir: Path) -> None:
-    with running_server(data_dir, stale_call_reaper_seconds=1, reaper_interval_seconds=0.2) as server:
+def test_the_reaper_ends_any_call_that_hears_nothing_from_the_carrier_for_its_limit(
+    data_dir: Path,
+) -> None:
+    with running_server(data_dir, stale_call_reaper_seconds=2, reaper_interval_seconds=0.1) as server:
         server.provider.answers = False
         silent = server.api("POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA}).json()["id"]
         server.provider.answers = True
-        talking = server.api(
+        # Answered, then the carrier says nothing more: the caller never answers the menu.
+        stuck = server.api(
             "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": ["wait:30"]}
         ).json()["id"]
-        reaped = server.api("POST", f"/api/calls/{silent}/wait", {"timeout": 20}).json()
-        assert (reaped["end_reason"], reaped["error"]) == (
+        # Longer than the limit in all, but never two seconds without a webhook.
+        talking = server.api(
+            "POST",
+            "/api/calls",
+            {"flow": "appointment-reminder", "vars": ADA, "inputs": ["wait:1.2", "silence", "wait:1.2", "1"]},
+        ).json()["id"]
+        never_answered = server.api("POST", f"/api/calls/{silent}/wait", {"timeout": 20}).json()
+        assert (never_answered["end_reason"], never_answered["error"]) == (
             "failed",
-            "no answer and no end from the carrier within 1 s",
+            "no answer and no end from the carrier within 2 s",
         )
-        time.sleep(1.5)
-        assert server.api("GET", f"/api/calls/{talking}").json()["end_reason"] is None
+        answered = server.api("POST", f"/api/calls/{stuck}/wait", {"timeout": 20}).json()
+        assert (answered["end_reason"], answered["error"], answered["path"]) == (
+            "error",
+            "no webhook from the carrier within 2 s",
+            ["menu"],
+        )
+        (hung_up,) = [
+            mock for mock in server.provider.calls.values() if f"call_id={stuck}&" in mock.outbound.answer_url
+        ]
+        assert hung_up.status == "completed"
+        done = server.api("POST", f"/api/calls/{talking}/wait", {"timeout": 20}).json()
+        assert (done["end_reason"], done["error"], done["path"]) == (
+            "hangup-bot",
+            None,
+            ["menu", "confirmed"],
+        )
+        assert done["ended_at"] - done["created_at"] > 2
 
 
 @pytest.mark.parametrize(
@@ -299,3 +324,100 @@ def test_a_greeting_over_the_carriers_limit_ends_only_that_call(data_dir: Path) 
         assert server.api("POST", f"/api/calls/{fine.json()['id']}/wait", {"timeout": 20}).json()[
             "end_reason"
         ] == ("hangup-bot")
+
+
+def test_a_caller_id_template_that_fails_is_reported_as_from(data_dir: Path, tmp_path: Path) -> None:
+    flow = tmp_path / "line.yaml"
+    flow.write_text(
+        "version: 1\nname: line\ninputs:\n  line: {type: integer}\n"
+        'to: "+14155550100"\nfrom: "+1415555{{ 1000 // line }}"\ngreeting: Hi.\n',
+        encoding="utf-8",
+    )
+    with running_server(data_dir, flows=[flow]) as server:
+        refused = server.api("POST", "/api/calls", {"flow": "line", "vars": {"line": "0"}})
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "flow 'line': 'from' could not be rendered: integer division or modulo by zero"},
+        )
+        assert server.provider.calls == {}
+
+
+def test_a_bearer_token_that_is_not_ascii_is_refused_as_wrong(data_dir: Path) -> None:
+    with running_server(data_dir) as server:
+        refused = httpx.get(
+            f"{server.base}/api/calls/call-1", headers={"Authorization": "Bearer tökén".encode()}, timeout=10
+        )
+        assert (refused.status_code, refused.json()) == (
+            401,
+            {"error": "missing or wrong bearer token (it is in the data folder, control.token)"},
+        )
+
+
+def test_a_call_ended_while_a_webhook_waits_for_the_agent_counts_one_end(data_dir: Path) -> None:
+    with running_server(data_dir, max_agent_wait_seconds=0.5) as server:
+        call_id = server.api(
+            "POST",
+            "/api/calls",
+            {
+                "flow": "meeting-dial-in",
+                "vars": {"bridge": "+14155550100", "pin": "31"},
+                "inputs": ["say:What is on the agenda?"],
+            },
+        ).json()["id"]
+        # The caller's words are in a webhook held open for the agent's reply; end the call then.
+        _wait_until(server, call_id, "agent")
+        assert server.api("POST", f"/api/calls/{call_id}/end").json()["end_reason"] == "hangup-bot"
+        deadline = time.monotonic() + 10
+        while not server.provider.idle and time.monotonic() < deadline:
+            time.sleep(0.02)  # the held webhook answers once the agent's wait is over
+        assert server.provider.idle
+        metrics = httpx.get(f"{server.base}/metrics", timeout=10).text
+        assert 'callflow_calls_ended_total{reason="hangup-bot"} 1.0' in metrics
+        assert "\ncallflow_calls_in_flight 0.0\n" in metrics
+
+
+QUICK_MENU = """\
+version: 1
+name: quick-menu
+mode: conversation
+steps:
+  menu:
+    say: Press 1.
+    gather: {digits: 1, timeout: 4}
+    on: {"1": done}
+  done:
+    say: Bye.
+    hangup: true
+"""
+
+
+def test_a_timeout_under_plivos_floor_is_sent_as_the_nearest_it_takes(data_dir: Path, tmp_path: Path) -> None:
+    flow = tmp_path / "quick-menu.yaml"
+    flow.write_text(QUICK_MENU, encoding="utf-8")
+    policy = InboundPolicy(policy="open", flow="quick-menu")
+    plivo = PlivoProvider("MA0000000000000000000", "plivo-test-token")
+    with running_server(data_dir, [flow], provider=plivo, verify_signatures=False, inbound=policy) as server:
+        caller = {
+            "CallUUID": "uuid-inbound-1",
+            "From": "+14155550111",
+            "To": "+14155550199",
+            "Direction": "inbound",
+            "CallStatus": "ringing",
+        }
+        answered = server.post_webhook("", caller)
+        assert answered.status_code == 200
+        call_id = answered.text.split("call_id=")[1].split("&")[0]
+        turn = answered.text.split("turn=")[1].split('"')[0]
+        assert answered.text == (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            "<Response>\n"
+            f'  <GetInput inputType="dtmf" numDigits="1" finishOnKey="#" executionTimeout="5" '
+            f'digitEndTimeout="5" action="{server.webhook}?call_id={call_id}&amp;turn={turn}" '
+            'method="POST" redirect="true">\n'
+            "    <Speak>Press 1.</Speak>\n"
+            "  </GetInput>\n"
+            f'  <Redirect method="POST">{server.webhook}?call_id={call_id}&amp;turn={turn}</Redirect>\n'
+            "</Response>\n"
+        )
+        record = server.api("GET", f"/api/calls/{call_id}").json()
+        assert (record["end_reason"], record["error"], record["lifecycle"]) == (None, None, "listening")
