@@ -18,9 +18,11 @@ neighbour's load moves a single run's figures by 10-30 %.
   token, so signatures are real HMAC-SHA1), `public_url` on the local address, and
   `inbound: {policy: open, flow: examples/inbound-hotline.yaml}`. Every request is the
   first webhook of a new inbound call (its own CallSid, signed in advance by the official
-  `RequestValidator`): signature check, replay check, the engine answering the call, the
-  TwiML rendered, the call's record written to SQLite. No request repeats, so none is
-  a replay, and every call stays in flight (waiting at the menu) to the end of the run.
+  `RequestValidator`): signature check, the replay cache (the answer kept, deflated,
+  for ten minutes), the carrier call id looked up in the store, the engine answering the
+  call, the TwiML rendered, the call's record (and the answer) written to SQLite. No
+  request repeats, so none is a replay, and every call stays in flight (waiting at the
+  menu) to the end of the run.
 - full turn, steady: the same, with a flow that greets the caller and hangs up, so each
   call ends in its first turn and none stays in flight: the server's steady state,
   without the memory (and garbage collection) of thousands of waiting calls.

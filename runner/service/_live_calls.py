@@ -12,6 +12,7 @@ from typing import Any
 from runner.engine import Call, FlowEngine
 from runner.service._errors import UnknownCallError, UnknownFlowError
 from runner.service._group_commit import GroupCommit
+from runner.service._known_ids import KnownIds
 from runner.store import Store
 from runner.types import Action, CallRecord
 
@@ -58,6 +59,7 @@ class LiveCalls:
         #: Carrier ids of calls that ended since the last commit: not in memory any more,
         #: not yet in the store.
         self._ending: dict[str, str] = {}
+        self._known = KnownIds(self._all_carrier_ids)
         self._writes: GroupCommit[LiveCall] = GroupCommit(self._write)
 
     def __len__(self) -> int:
@@ -75,10 +77,14 @@ class LiveCalls:
         """The id of the call the carrier names so: in flight, or over (in this process or
         an earlier one); None for a carrier id no call has had."""
         call_id = self._by_carrier_id.get(carrier_call_id) or self._ending.get(carrier_call_id)
-        if call_id is None:
+        if call_id is None and self._known.may_know(carrier_call_id):
             record = self._store().by_carrier_id(carrier_call_id)
             call_id = None if record is None else record.id
         return call_id
+
+    def saw_carrier_id(self, carrier_call_id: str) -> None:
+        """Note a carrier id saved outside a live call (a refused call's record)."""
+        self._known.add(carrier_call_id)
 
     def adopt(self, call: Call, engine: FlowEngine, carrier_call_id: str | None = None) -> LiveCall:
         live = LiveCall(call, engine)
@@ -91,6 +97,7 @@ class LiveCalls:
         live.carrier_call_id = carrier_call_id
         live.call.record.carrier_call_id = carrier_call_id
         self._by_carrier_id[carrier_call_id] = live.call.id
+        self._known.add(carrier_call_id)
 
     def restore_all(self) -> list[tuple[str, str]]:
         """Bring back every call the store has in flight; (id, flow) of those whose flow
@@ -143,6 +150,9 @@ class LiveCalls:
 
     def flush(self) -> None:
         self._writes.flush()
+
+    def _all_carrier_ids(self) -> list[str]:
+        return [*self._store().carrier_call_ids(), *self._by_carrier_id, *self._ending]
 
     def _restore(self, record: CallRecord, state: dict[str, Any]) -> LiveCall:
         engine = self._engines.get(record.flow)

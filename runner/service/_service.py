@@ -273,6 +273,7 @@ class CallService:
             # Saved at once, not with the turn's commit: the next request for this carrier id
             # finds it in the store and is refused without a second record.
             self.store.save(refused_record(hook, why, self.provider.name, policy.flow, self.clock()))
+            self._calls.saw_carrier_id(hook.carrier_call_id)
             return reject(self.provider.dialect)
         call_id = self._new_call_id()
         call = engine.new_call(

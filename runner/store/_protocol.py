@@ -39,6 +39,9 @@ class Store(Protocol):
     def by_carrier_id(self, carrier_call_id: str) -> CallRecord | None:
         """The newest record of the call the carrier names ``carrier_call_id``, or None."""
 
+    def carrier_call_ids(self) -> Iterator[str]:
+        """Every carrier call id a record holds, in no particular order."""
+
     def recent(self, limit: int) -> list[CallRecord]:
         """At most ``limit`` records, newest first by ``created_at``."""
 

@@ -218,6 +218,16 @@ class SQLiteStore:
             ).fetchone()
         return None if row is None else self._decode(*row)
 
+    def carrier_call_ids(self) -> Iterator[str]:
+        with self._translated():
+            # Read from the index alone, not the table.
+            rows = self._db.execute("SELECT carrier_call_id FROM calls WHERE carrier_call_id IS NOT NULL")
+            try:
+                for (carrier_call_id,) in rows:
+                    yield carrier_call_id
+            finally:
+                rows.close()
+
     def get(self, call_id: str) -> CallRecord | None:
         with self._translated():
             row = self._db.execute("SELECT id, record FROM calls WHERE id = ?", (call_id,)).fetchone()

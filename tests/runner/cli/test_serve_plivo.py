@@ -12,6 +12,7 @@ import httpx
 import pytest
 from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
 
+from runner.types import EndReason
 from tests.conftest import CLI, EXAMPLES
 from tests.runner.cli.serve_process import ServeProcess, action_of, only_record, xml
 from tests.runner.providers.carrier_server import CarrierServer
@@ -32,11 +33,15 @@ INBOUND = {
 class PlivoServer(ServeProcess):
     def post(self, url: str, form: dict[str, str]) -> httpx.Response:
         """What Plivo would send: V3-signed by the official plivo library, a fresh nonce each time."""
+        return httpx.post(url, data=form, headers=self.signed(url, form), timeout=10)
+
+    @staticmethod
+    def signed(url: str, form: dict[str, str]) -> dict[str, str]:
+        """The signature headers of a request, with a fresh nonce."""
         nonce = secrets.token_hex(10)
         signed = construct_post_url(url, dict(form)).decode()
         signature = get_signature_v3(AUTH_TOKEN.encode(), signed, nonce.encode()).decode()
-        headers = {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": nonce}
-        return httpx.post(url, data=form, headers=headers, timeout=10)
+        return {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": nonce}
 
 
 @pytest.fixture
@@ -182,3 +187,29 @@ def test_an_outbound_call_follows_plivo_from_its_request_uuid_to_its_call_uuid(
     assert record.path == ["menu"]
     assert record.end_reason is not None
     assert record.end_reason.value == "hangup-bot"
+
+
+def test_a_copy_of_a_signed_request_in_other_bytes_starts_no_second_call(
+    server: PlivoServer, tmp_path: Path
+) -> None:
+    # An answer URL with a query, as a console may carry one.
+    url = f"{server.base}/voice/webhook?source=console&line=1"
+    form = {**INBOUND, "CallStatus": "ringing"}
+    headers = server.signed(url, form)
+    first = httpx.post(url, data=form, headers=headers, timeout=10)
+    assert server.golden(first.text) == ASK
+    over = server.post(f"{server.base}/voice/webhook?event=status", {**INBOUND, "CallStatus": "completed"})
+    assert over.status_code == 200, over.text
+
+    # The query and the fields in another order, percent-encoded otherwise: the same signature.
+    copy = "&".join(f"{name}={value}" for name, value in reversed(form.items())).replace("+", "%2B")
+    copied = httpx.post(
+        f"{server.base}/voice/webhook?line=1&source=console",
+        content=copy.encode(),
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+
+    assert (copied.status_code, copied.text) == (200, first.text)
+    record = only_record(tmp_path / "data")
+    assert (record.path, record.end_reason) == (["ask"], EndReason.HANGUP_USER)

@@ -129,6 +129,9 @@ def test_a_call_is_found_by_the_carriers_id_newest_first(store: SQLiteStore) -> 
     store.save(again)
     assert store.by_carrier_id("CA-1") == again
     assert store.by_carrier_id("CA-2") is None
+    store.save(dataclasses.replace(dial_in_call("call-0003"), carrier_call_id="CA-3"))
+    store.save(failed_call("call-0004"))
+    assert sorted(store.carrier_call_ids()) == ["CA-1", "CA-1", "CA-3"]
 
 
 def test_a_version_1_file_is_brought_forward_with_the_carrier_ids_of_calls_in_flight(tmp_path: Path) -> None:
