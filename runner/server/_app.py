@@ -81,6 +81,7 @@ def build_app(
         public_url,
         limits=limits or GuardLimits(),
         on_refusal=lambda reason: metrics.errors.labels("webhook-refused").inc(),
+        on_repeat=metrics.webhook_repeats.inc,
     )
 
     async def healthz(request: Request) -> Response:

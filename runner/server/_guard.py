@@ -112,6 +112,7 @@ class WebhookGuard:
         limits: GuardLimits | None = None,
         replays: ReplayCache[WebhookAnswer] | None = None,
         on_refusal: Callable[[str], None] = lambda reason: None,
+        on_repeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.handler = handler
         self.check = check
@@ -119,6 +120,7 @@ class WebhookGuard:
         self.limits = limits or GuardLimits()
         self.replays = replays or answer_cache(self.limits.replay_max_bytes)
         self.on_refusal = on_refusal
+        self.on_repeat = on_repeat
         self._slots = AddressSlots(self.limits.per_address, addresses=self.limits.addresses)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -182,7 +184,7 @@ class WebhookGuard:
         key = ReplayCache.key(self.check.replay_key(url, headers, body, params))
         answer, repeated = await self.replays.answer_once(key, lambda: self.handler(query, dict(params)))
         if repeated:
-            self.on_refusal("replay")
+            self.on_repeat()
         return answer
 
     async def _body(self, receive: Receive) -> bytes:

@@ -52,6 +52,11 @@ class Metrics:
         self.errors = Counter(
             "callflow_errors", "Requests answered with an error, by kind", ["kind"], registry=self.registry
         )
+        self.webhook_repeats = Counter(
+            "callflow_webhook_repeats",
+            "Webhook requests answered again with an earlier answer (a carrier's retry, or a copy)",
+            registry=self.registry,
+        )
 
     def ended(self, reason: str) -> Counter:
         """The calls_ended counter of ``reason``; found once per reason, not on every call."""

@@ -292,3 +292,12 @@ def test_a_repeated_field_signed_by_the_official_library_verifies(data_dir: Path
         )
         assert response.status_code == 200
         assert "<Gather" in response.text
+
+
+def test_a_repeat_is_counted_as_a_repeat_not_as_an_error(data_dir: Path) -> None:
+    with running_server(data_dir, inbound=OPEN) as server:
+        server.post_webhook("", INBOUND)
+        server.post_webhook("", INBOUND)
+        metrics = httpx.get(f"{server.base}/metrics", timeout=10).text
+        assert "callflow_webhook_repeats_total 1.0" in metrics
+        assert "webhook-refused" not in metrics
