@@ -8,6 +8,7 @@ from flows._checks._view import FlowView
 from flows._checks.loops import check_loops
 from flows._checks.references import check_references
 from flows._checks.schema import check_schema
+from flows._checks.size import check_size
 from flows._checks.structure import check_structure
 from flows._checks.templates import check_templates
 from flows._checks.values import check_values
@@ -26,6 +27,10 @@ SEMANTIC_CHECKS: tuple[Check, ...] = (
 
 
 def run_checks(document: Document) -> Iterator[Problem]:
+    too_large = check_size(document)
+    if too_large is not None:
+        yield too_large
+        return  # nothing else is checked: the flow is refused
     yield from check_schema(document)
     if not isinstance(document.data, dict):
         return  # the schema check said what the top level should be

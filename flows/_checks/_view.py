@@ -7,6 +7,7 @@ type reads as absent, and the schema check reports it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -65,17 +66,18 @@ class FlowView:
     def mode(self) -> str:
         return "conversation" if self.top.get("mode") == "conversation" else "notify"
 
-    @property
-    def steps(self) -> list[StepView]:
-        return [
+    # Cached: every check walks the steps, and a flow may have tens of thousands.
+    @functools.cached_property
+    def steps(self) -> tuple[StepView, ...]:
+        return tuple(
             StepView(step_id, body)
             for step_id, body in as_dict(self.top.get("steps")).items()
             if isinstance(body, dict)
-        ]
+        )
 
-    @property
-    def step_ids(self) -> list[str]:
-        return list(as_dict(self.top.get("steps")))
+    @functools.cached_property
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(as_dict(self.top.get("steps")))
 
     @property
     def start_id(self) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from flows._checks._view import FlowView, as_str
 from flows._checks._words import where
 from flows._problems import Problem, Severity
-from flows._suggest import did_you_mean
+from flows._suggest import Hints
 
 UNKNOWN_STEP = "unknown-step"
 UNREACHABLE_STEP = "unreachable-step"
@@ -17,6 +17,8 @@ RULES = (UNKNOWN_STEP, UNREACHABLE_STEP)
 def check_references(flow: FlowView) -> Iterator[Problem]:
     file, document = flow.document.file, flow.document
     ids = flow.step_ids
+    known = set(ids)
+    hint = Hints(ids)
     named: list[tuple[tuple[str | int, ...], str]] = []
     start = as_str(flow.top.get("start"))
     if start is not None:
@@ -24,14 +26,14 @@ def check_references(flow: FlowView) -> Iterator[Problem]:
     for step in flow.steps:
         named.extend(step.targets())
     for path, target in named:
-        if target not in ids:
+        if target not in known:
             expected = "a step id" if ids else "a step id, but this flow has no steps"
             yield Problem(
                 file,
                 document.mark(path),
                 Severity.ERROR,
                 UNKNOWN_STEP,
-                f"expected {expected}{where(path)}, found '{target}'{did_you_mean(target, ids)}",
+                f"expected {expected}{where(path)}, found '{target}'{hint(target)}",
             )
     yield from _unreachable(flow)
 

@@ -6,8 +6,9 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 
 from flows._checks._words import describe, where
 from flows._document import Document, NodePath
@@ -43,11 +44,27 @@ _PATTERN_WORDS = {
 }
 
 
+def _required(validator: Validator, required: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """jsonschema's ``required`` as one error for all the keys a mapping lacks. The stock
+    keyword yields an error per missing key and names the key only in its message, so
+    ``_problems_for``, which names every missing key of an error, said each one twice."""
+    if validator.is_type(instance, "object"):
+        missing = [key for key in required if key not in instance]
+        if missing:
+            yield ValidationError(f"missing required keys {missing}")
+
+
+# jsonschema's ``extend`` is untyped; it returns a validator class.
+_FlowValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"required": _required}
+)
+
+
 @functools.cache
-def _validator(schema_name: str) -> Draft202012Validator:
+def _validator(schema_name: str) -> Validator:
     schema = load_schema(schema_name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _FlowValidator(schema)
 
 
 def check_schema(document: Document, schema_name: str = FLOW_SCHEMA) -> Iterator[Problem]:
