@@ -8,6 +8,7 @@ file is still checked, and every key and value keeps its line and column.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowFileError, FlowSyntaxError
@@ -37,15 +40,26 @@ YAML_TAG = "yaml-tag"
 RULES = (YAML_ALIAS, DUPLICATE_KEY, YAML_MERGE, KEY_TYPE, YAML_TAG)
 
 #: Bounds that keep a hostile file (alias bombs, deep nesting) from eating the process.
-MAX_NODES = 100_000
+MAX_NODES = 1_000_000  # room for 100,000 steps (flows/_checks/size.py) of a few keys each
 MAX_DEPTH = 64
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Nodes built again through aliases: a few in a real flow, but an alias bomb of a few
+#: lines would otherwise take seconds to reach MAX_NODES.
+MAX_REBUILT_NODES = 100_000
+
+_TOO_LARGE = f"the document is too large or too deeply nested (limits: {MAX_NODES} nodes, depth {MAX_DEPTH})"
+
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 _TYPE_NAMES = {"int": "an integer", "float": "a number", "bool": "a boolean", "null": "null"}
 
 
 class _TooLarge(Exception):
-    """Stops building a document that passed MAX_NODES or MAX_DEPTH."""
+    """Stops building a document that passed MAX_NODES or MAX_DEPTH, at ``node``."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
 
 
 @dataclass
@@ -57,6 +71,8 @@ class _Builder:
     key_marks: dict[NodePath, Mark] = field(default_factory=dict)
     block_scalars: set[NodePath] = field(default_factory=set)
     nodes_seen: int = 0
+    nodes_rebuilt: int = 0
+    _built: set[int] = field(default_factory=set)
     _open: set[int] = field(default_factory=set)
 
     def report(self, node: Node, rule: str, message: str) -> None:
@@ -64,8 +80,12 @@ class _Builder:
 
     def build(self, node: Node, path: NodePath) -> Data:
         self.nodes_seen += 1
-        if self.nodes_seen > MAX_NODES or len(path) > MAX_DEPTH:
-            raise _TooLarge
+        if id(node) in self._built:
+            self.nodes_rebuilt += 1
+        else:
+            self._built.add(id(node))
+        if self.nodes_seen > MAX_NODES or self.nodes_rebuilt > MAX_REBUILT_NODES or len(path) > MAX_DEPTH:
+            raise _TooLarge(node)
         self.value_marks.setdefault(path, _mark_of(node))
         if id(node) in self._open:
             self.report(node, YAML_ALIAS, "an alias refers to a node that contains it")
@@ -170,6 +190,12 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
     Raises FlowSyntaxError when the text is not a single YAML document.
     """
     yaml = YAML(typ="rt")
+    # The YAML library composes nested collections by recursion, and its scanner slows
+    # down with every open bracket: [[[[... thousands deep would take seconds and then
+    # exhaust Python's stack. Refused before, where it first goes too deep.
+    too_deep = _too_deep_mark(text) if _bracket_depth_passes(text, MAX_DEPTH) else None
+    if too_deep is not None:
+        raise FlowSyntaxError(file, too_deep, _TOO_LARGE)
     try:
         with warnings.catch_warnings():
             # The YAML library warns about oddities we either report or do not care about.
@@ -177,19 +203,20 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
             root = yaml.compose(text)
     except MarkedYAMLError as error:
         raise FlowSyntaxError(file, _error_mark(error), _error_reason(error)) from None
+    except ReaderError as error:
+        raise FlowSyntaxError(file, _text_mark(text, error.position), _reader_reason(error)) from None
     except YAMLError as error:
         raise FlowSyntaxError(file, Mark(1, 1), str(error).splitlines()[0]) from None
+    except RecursionError:
+        # Block collections nested hundreds deep ("- - - - ..."), which have no brackets.
+        raise FlowSyntaxError(file, _too_deep_mark(text) or Mark(1, 1), _TOO_LARGE) from None
     if root is None:
         return Document(file, None, source_lines=tuple(text.splitlines())), []
     builder = _Builder(file, yaml.constructor.construct_object)
     try:
         data = builder.build(root, ())
-    except _TooLarge:
-        raise FlowSyntaxError(
-            file,
-            Mark(1, 1),
-            f"the document is too large or too deeply nested (limits: {MAX_NODES} nodes, depth {MAX_DEPTH})",
-        ) from None
+    except _TooLarge as stop:
+        raise FlowSyntaxError(file, _mark_of(stop.node), _TOO_LARGE) from None
     document = Document(
         file,
         data,
@@ -235,3 +262,46 @@ def _error_reason(error: MarkedYAMLError) -> str:
     parts = [part for part in (error.context, error.problem) if part]
     reason = "; ".join(parts) if parts else "not valid YAML"
     return f"not valid YAML: {reason}"
+
+
+def _bracket_depth_passes(text: str, limit: int) -> bool:
+    """Whether flow brackets in ``text`` open more than ``limit`` deep, counted roughly
+    (brackets in quoted text count too): a cheap look before the exact one."""
+    depth = 0
+    for bracket in _BRACKETS.finditer(text):
+        if bracket.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif depth > 0:
+            depth -= 1
+    return False
+
+
+def _too_deep_mark(text: str) -> Mark | None:
+    """Where nesting first passes MAX_DEPTH, found from the parser's events, which come
+    from a loop and not from recursion; None when it never does."""
+    depth = -1  # the root collection is at depth 0, as in the builder's paths
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass  # a syntax error: compose reports it
+    return None
+
+
+def _text_mark(text: str, position: int) -> Mark:
+    """The line and column of the character at ``position`` in ``text``."""
+    line_start = text.rfind("\n", 0, position) + 1
+    return Mark(text.count("\n", 0, position) + 1, position - line_start + 1)
+
+
+def _reader_reason(error: ReaderError) -> str:
+    if isinstance(error.character, int):
+        return f"not valid YAML: unacceptable character #x{error.character:04x}: {error.reason}"
+    return f"not valid YAML: {error.reason}"

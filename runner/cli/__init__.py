@@ -1,7 +1,8 @@
 """The ``callflow`` command line: a thin shell over the packages, with an exit-code contract.
 
 ``main(argv)`` returns the exit status instead of exiting, so tests run it in-process:
-0 success, 1 the job found a failure (lint errors, say), 2 usage or unreadable input.
+0 success, 1 the job found a failure (lint errors, say), 2 usage or unreadable input,
+130 interrupted (Ctrl-C), as shells report a command that SIGINT stopped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from runner.cli import (
 from runner.cli._base import ArgumentParser, CommandError, ParserExit
 
 __all__ = ["main"]
+
+#: The exit status of a command stopped by Ctrl-C: 128 + SIGINT, as shells report it.
+INTERRUPTED = 130
 
 _COMMANDS = (
     lint,
@@ -74,6 +78,15 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's choice, not a crash: one line, no traceback.
+        print("callflow: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
@@ -37,13 +38,15 @@ With a server running ('callflow serve', same config), the call goes through its
 control API. With none, one is started in this process for the life of the call (and
 of any other call placed through it meanwhile): one webhook server per machine. As
 with 'callflow serve', a carrier other than mock needs a public_url it can reach for
-that, unless --allow-private-url is given.
+that, unless --allow-private-url is given. A call cannot outlive the server this
+command starts: when --timeout passes, or on Ctrl-C, the call is hung up (hangup-bot)
+before the server stops, and --no-wait needs a running server.
 
 On the mock provider (the default), --input scripts the callee as in 'simulate':
 keys, say:TEXT, silence, wait:N, hangup.
 
-exit status: 0 the call ran to an end, 1 it failed (carrier error, failed, error),
-2 bad arguments, inputs or config."""
+exit status: 0 the call ran to an end, 1 it failed (carrier error, failed, error) or
+had not ended within --timeout, 2 bad arguments, inputs or config, 130 Ctrl-C."""
 
 FAILED = {EndReason.FAILED.value, EndReason.ERROR.value}
 
@@ -98,39 +101,70 @@ def place_and_report(
 
     A server started here refuses a public_url no carrier can reach, as ``serve`` does,
     unless ``allow_private_url``."""
-    with _server(args, config, flow_path, allow_private_url) as client:
+    with _server(args, config, flow_path, allow_private_url, no_wait) as (client, started_here):
         try:
             placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
             call_id = placed["id"]
             print(f"call {call_id} placed to {placed['to_number']} (flow {flow_name})", flush=True)
             if no_wait:
                 return 0
-            ended = client.wait(call_id, args.timeout)
+            try:
+                ended = client.wait(call_id, args.timeout)
+            except KeyboardInterrupt:
+                if started_here:
+                    _hang_up(client, call_id)
+                raise
+            hung_up = started_here and ended["end_reason"] is None
+            if hung_up:
+                ended = _hang_up(client, call_id)
         except ControlError as error:
             raise (UsageError if error.status in (400, 404) else CommandError)(str(error)) from None
         except ServerUnreachable as error:
             raise CommandError(str(error)) from None
     record = record_from_json({key: value for key, value in ended.items() if key != "waiting_for"})
     print(transcript(record, f"on {record.provider}"), end="")
+    if hung_up:
+        print(
+            f"call {call_id} had not ended after {args.timeout:g} s: hung up, as the server this "
+            "command started stops with it ('callflow serve' runs calls that outlive the command)",
+            file=sys.stderr,
+        )
+        return 1
     if record.end_reason is None:
         print(f"call {call_id} has not ended after {args.timeout:g} s", file=sys.stderr)
         return 1
     return 1 if record.end_reason.value in FAILED else 0
 
 
+def _hang_up(client: ControlClient, call_id: str) -> dict[str, Any]:
+    """End a call of the server this command started, before it stops; the call's record."""
+    try:
+        client.end(call_id)
+    except ControlError as error:
+        if error.status != 409:  # 409: it ended on its own meanwhile
+            raise
+    return client.status(call_id)
+
+
 @contextlib.contextmanager
 def _server(
-    args: argparse.Namespace, config: Config, flow_path: Path, allow_private_url: bool
-) -> Iterator[ControlClient]:
-    """A client of the running server, or of one started here until its calls are over."""
+    args: argparse.Namespace, config: Config, flow_path: Path, allow_private_url: bool, no_wait: bool
+) -> Iterator[tuple[ControlClient, bool]]:
+    """A client of the running server, or of one started here until its calls are over;
+    and whether it was started here."""
     data_dir = data_dir_for(args, config)
     url = control_url(config)
     token = read_control_token(data_dir)
     if token is not None:
         with ControlClient(url, token) as client:
             if client.is_callflow():
-                yield client
+                yield client, False
                 return
+    if no_wait:
+        raise UsageError(
+            "--no-wait needs a running server ('callflow serve' with this config): with none, this "
+            "command starts one that stops when it returns, and the call could not go on"
+        )
     refuse_unreachable_public_url(config, allow_private_url)
     try:
         sock = bind(config.serve.bind, config.serve.port)
@@ -149,7 +183,7 @@ def _server(
     server = BackgroundServer(parts.app, sock).start()
     try:
         with ControlClient(url, read_control_token(data_dir) or "") as client:
-            yield client
+            yield client, True
         # Calls others placed through this server meanwhile, and the mock carrier's last
         # status callbacks, still need it.
         while parts.service.calls_in_flight or not getattr(parts.provider, "idle", True):

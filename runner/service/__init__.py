@@ -5,22 +5,29 @@ from __future__ import annotations
 from runner.service._errors import (
     CallNotLiveError,
     ServiceError,
+    ShuttingDownError,
     TooManyCallsError,
     UnknownCallError,
     UnknownFlowError,
 )
+from runner.service._live_calls import ORPHANED, running_pid
+from runner.service._owners import Owners
 from runner.service._service import CallService
 from runner.service._settings import InboundPolicy, ServiceSettings
 from runner.service._stream_tokens import StreamTokens
 
 __all__ = [
+    "ORPHANED",
     "CallNotLiveError",
     "CallService",
     "InboundPolicy",
+    "Owners",
     "ServiceError",
     "ServiceSettings",
+    "ShuttingDownError",
     "StreamTokens",
     "TooManyCallsError",
     "UnknownCallError",
     "UnknownFlowError",
+    "running_pid",
 ]

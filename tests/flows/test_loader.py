@@ -61,11 +61,20 @@ def test_an_alias_bomb_is_refused_not_expanded() -> None:
         parse_document("\n".join(lines) + "\n", "bomb.yaml")
 
 
-def test_deep_nesting_is_refused() -> None:
+def test_deep_nesting_is_refused_at_the_first_collection_too_deep() -> None:
     text = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
     with pytest.raises(FlowSyntaxError, match="deeply nested") as caught:
         parse_document(text, "deep.yaml")
-    assert caught.value.mark == Mark(1, 1)
+    # The root mapping is depth 0 and the first bracket (column 4) depth 1.
+    assert caught.value.mark == Mark(1, 4 + MAX_DEPTH)
+
+
+def test_block_nesting_thousands_deep_is_refused_where_it_goes_too_deep() -> None:
+    # "- - - x" nests a list in a list without a bracket: 2,000 deep, past Python's stack.
+    with pytest.raises(FlowSyntaxError, match="deeply nested") as caught:
+        parse_document("- " * 2000 + "x\n", "deep.yaml")
+    # The first dash (column 1) is the root list, at depth 0; each next one is 2 columns on.
+    assert caught.value.mark == Mark(1, 1 + 2 * (MAX_DEPTH + 1))
 
 
 def test_syntax_error_carries_its_position() -> None:
