@@ -11,6 +11,8 @@ from pathlib import Path
 from runner.cli._data_dir import no_calls_yet, reading_store
 from runner.cli._records import utc
 from runner.cli._server_args import add_server_arguments, records_dir
+from runner.service import ORPHANED, Owners, running_pid
+from runner.store import Store
 from runner.types import CallRecord, Direction
 
 HELP = "print the latest calls, one line each (--follow: and every call saved after)"
@@ -21,6 +23,12 @@ Print the last N calls in the data folder, oldest first, one line each:
 
 TIME is when the call was created (UTC). STATE is where the call is (ringing,
 listening...) or, once it is over, why it ended. PATH is the steps it went through.
+
+A call not over that no server is running (its process was stopped, or killed)
+shows "(no server is running it)": the next server started on this data folder
+carries it on, or ends it as error "(left in flight by a process that stopped)"
+when it cannot (its flow is not loaded there, or it is a mock call); 'callflow
+end' ends it at once.
 
 With --follow, keep watching: a call is printed again every time it is saved, so
 its line shows it moving on. Ctrl-C stops."""
@@ -61,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         if store is None or store.cursor() == 0:
             print(no_calls_yet(data_dir))
             return 0
+        owners = Owners(data_dir)
         for record in reversed(store.recent(args.lines)):
-            print(call_line(record))
+            print(_line(store, owners, record))
     return 0
 
 
@@ -74,6 +83,7 @@ def follow(
     ``until`` is asked before each look, so calls saved before it turned true are printed.
     The data folder may be empty at first: the calls are printed once the store appears.
     """
+    owners = Owners(data_dir)
     with contextlib.ExitStack() as stack:
         try:
             store = stack.enter_context(reading_store(data_dir))
@@ -82,8 +92,9 @@ def follow(
             cursor = 0 if store is None else store.cursor()
             if cursor == 0:
                 print(no_calls_yet(data_dir), flush=True)
-            for record in [] if store is None else reversed(store.recent(lines)):
-                print(call_line(record), flush=True)
+            if store is not None:
+                for record in reversed(store.recent(lines)):
+                    print(_line(store, owners, record), flush=True)
             while True:
                 done = until()
                 if store is None:
@@ -91,7 +102,7 @@ def follow(
                 if store is not None:
                     changed, cursor = store.changed_since(cursor)
                     for record in changed:
-                        print(call_line(record), flush=True)
+                        print(_line(store, owners, record), flush=True)
                 if done:
                     return 0
                 time.sleep(poll_interval)
@@ -99,12 +110,22 @@ def follow(
             return 0
 
 
-def call_line(record: CallRecord) -> str:
+def _line(store: Store, owners: Owners, record: CallRecord) -> str:
+    over = record.end_reason is not None
+    return call_line(record, running=over or running_pid(store, owners, record.id) is not None)
+
+
+def call_line(record: CallRecord, *, running: bool = True) -> str:
+    """The call's line; ``running`` False: it is not over, and no process runs it."""
     if record.direction is Direction.INBOUND:
         party = f"from {record.from_number or '-'}"
     else:
         party = f"to {record.to_number or '-'}"
-    state = record.end_reason or record.lifecycle
+    state = str(record.end_reason or record.lifecycle)
+    if not running:
+        state += " (no server is running it)"
+    elif record.error is not None and record.error.startswith(ORPHANED):
+        state += f" ({ORPHANED})"
     path = " > ".join(record.path) or "-"
     fields = (utc(record.created_at), record.id, record.flow, record.direction, party, state, path)
     return "  ".join(fields)

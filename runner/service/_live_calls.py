@@ -1,20 +1,33 @@
 """The calls this process is running: kept in memory, saved with each turn's commit,
 and brought back from the store when a webhook names a call saved in flight by an
-earlier process."""
+earlier process.
+
+A call in flight is saved with the id of the process running it (see ``_owners``):
+calls another live process runs are left to it, and at start the calls no process
+runs are taken over, or ended when no engine here can run them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from runner.engine import Call, FlowEngine
-from runner.service._errors import UnknownCallError, UnknownFlowError
+from runner.service._errors import CallNotLiveError, UnknownCallError, UnknownFlowError
 from runner.service._group_commit import GroupCommit
 from runner.service._known_ids import KnownIds
+from runner.service._owners import Owners
 from runner.store import Store
-from runner.types import Action, CallRecord
+from runner.types import Action, CallRecord, EndReason
+
+#: The key of the owner's id in a call's saved engine state.
+OWNER_KEY = "owner"
+#: How the record of a call ended at start, because no process ran it and it could not go
+#: on in the server starting, begins its ``error`` (``callflow tail`` shows it).
+ORPHANED = "left in flight by a process that stopped"
 
 
 @dataclass
@@ -41,6 +54,7 @@ class LiveCalls:
 
     ``store`` gives the store once it is open; ``on_restore`` is told of each call
     brought back from it, ``on_leave`` of each call that ends (before it leaves memory).
+    ``owners`` None: no other process uses the store, and no call in it is running.
     """
 
     def __init__(
@@ -49,8 +63,10 @@ class LiveCalls:
         store: Callable[[], Store],
         on_restore: Callable[[LiveCall], None],
         on_leave: Callable[[LiveCall], None],
+        owners: Owners | None = None,
     ) -> None:
         self._engines = engines
+        self._owners = owners
         self._store = store
         self._on_restore = on_restore
         self._on_leave = on_leave
@@ -99,16 +115,63 @@ class LiveCalls:
         self._by_carrier_id[carrier_call_id] = live.call.id
         self._known.add(carrier_call_id)
 
-    def restore_all(self) -> list[tuple[str, str]]:
-        """Bring back every call the store has in flight; (id, flow) of those whose flow
-        is not loaded (they stay in the store)."""
-        missing = []
-        for record, state in self._store().in_flight():
+    def reconcile(self, now: float, cannot_go_on: Callable[[CallRecord], str | None]) -> list[CallRecord]:
+        """Take over every call in flight that no process runs: each is brought back, or
+        ends as ``error`` when ``cannot_go_on`` says why it cannot go on here (its flow
+        is not loaded, say). The ended records."""
+        ended = []
+        # Asked once per owner, not once per call: thousands of calls have a few owners.
+        elsewhere: dict[str | None, int | None] = {}
+        with self._one_at_a_time():
+            for record, state in self._store().in_flight():
+                owner = _owner(state)
+                if owner not in elsewhere:
+                    elsewhere[owner] = self._running_elsewhere(owner)
+                if elsewhere[owner] is not None:
+                    continue
+                why = cannot_go_on(record)
+                if why is None:
+                    self._take_over(record, state)
+                else:
+                    record.error = f"{ORPHANED}; {why}"
+                    ended.append(self.end_unrunnable(record, EndReason.ERROR, now))
+            self.flush()
+        return ended
+
+    def claim(self, call_id: str) -> LiveCall | CallRecord:
+        """The call in flight with this id, for a control request: in memory, or taken
+        over from the store when no process runs it; its stored record when its flow is
+        not loaded here.
+
+        Raises UnknownCallError (no such call in flight) and CallNotLiveError (another
+        live process runs it: only that process may steer it).
+        """
+        live = self._by_id.get(call_id)
+        if live is not None:
+            return live
+        self._writes.flush()
+        with self._one_at_a_time():
+            saved = self._store().live(call_id)
+            if saved is None:
+                raise UnknownCallError(call_id)
+            record, state = saved
+            pid = self._running_elsewhere(_owner(state))
+            if pid is not None:
+                why = f"another callflow process (pid {pid}) runs it; steer it through that process's server"
+                raise CallNotLiveError(call_id, why)
             if record.flow not in self._engines:
-                missing.append((record.id, record.flow))
-                continue
-            self._restore(record, state)
-        return missing
+                return record
+            live = self._take_over(record, state)
+            self.flush()
+            return live
+
+    def end_unrunnable(self, record: CallRecord, reason: EndReason, now: float) -> CallRecord:
+        """End, in the store, a call in flight that no engine here can run: its record."""
+        record.lifecycle = reason.value
+        record.end_reason = reason
+        record.ended_at = now
+        self._store().save(record)
+        return record
 
     def find(self, call_id: str) -> LiveCall:
         """The call in flight with this id: in memory, or brought back from the store.
@@ -154,6 +217,21 @@ class LiveCalls:
     def _all_carrier_ids(self) -> list[str]:
         return [*self._store().carrier_call_ids(), *self._by_carrier_id, *self._ending]
 
+    def _running_elsewhere(self, owner: str | None) -> int | None:
+        """The pid of the live process that runs calls as ``owner``, when it is another."""
+        if self._owners is None or owner == self._owners.id:
+            return None
+        return self._owners.running(owner)
+
+    def _one_at_a_time(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext() if self._owners is None else self._owners.reconciling()
+
+    def _take_over(self, record: CallRecord, state: dict[str, Any]) -> LiveCall:
+        """Bring the call back and save it as this process's, before another process looks."""
+        live = self._restore(record, state)
+        self.save(live)
+        return live
+
     def _restore(self, record: CallRecord, state: dict[str, Any]) -> LiveCall:
         engine = self._engines.get(record.flow)
         if engine is None:
@@ -175,8 +253,22 @@ class LiveCalls:
                 state = live.engine.snapshot(call)
                 # A carrier's retry after a restart gets the answer it missed.
                 state["last_document"] = live.last_document
+                if self._owners is not None:
+                    state[OWNER_KEY] = self._owners.id
             items.append((call.snapshot(), state))
         self._store().save_many(items)
         for live in lives:
             if live.call.ended and live.carrier_call_id is not None:
                 self._ending.pop(live.carrier_call_id, None)
+
+
+def running_pid(store: Store, owners: Owners, call_id: str) -> int | None:
+    """The pid of the live process that runs the call ``call_id``; None when it is not in
+    flight or no process runs it."""
+    saved = store.live(call_id)
+    return None if saved is None else owners.running(_owner(saved[1]))
+
+
+def _owner(state: Mapping[str, Any]) -> str | None:
+    owner = state.get(OWNER_KEY)
+    return owner if isinstance(owner, str) else None

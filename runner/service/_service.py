@@ -23,16 +23,19 @@ from flows._compile import Text
 from runner.dialects import DialectError, dtmf_then_redirect, reject, render
 from runner.engine import FlowEngine, InputError, bind_inputs
 from runner.providers._base import CarrierWebhook, OutboundCall, Provider, WebhookKind
+from runner.providers.mock import MockProvider
 from runner.script import ScriptError, parse_input
 from runner.service._deadlines import Deadlines
 from runner.service._errors import (
     CallNotLiveError,
+    ShuttingDownError,
     TooManyCallsError,
     UnknownCallError,
     UnknownFlowError,
 )
 from runner.service._inbound import refused_record
 from runner.service._live_calls import LiveCall, LiveCalls
+from runner.service._owners import Owners
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
 from runner.service._translate import answer_id, events_for
@@ -67,6 +70,7 @@ class CallService:
         flows: Iterable[Flow],
         *,
         clock: Callable[[], float] = time.time,
+        owners: Owners | None = None,
     ) -> None:
         self.settings = settings
         self.provider = provider
@@ -78,10 +82,14 @@ class CallService:
         self._timeouts: set[asyncio.Future[None]] = set()
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}
         self.clock = clock
-        self._calls = LiveCalls(self.engines, lambda: self.store, self._restored, self._leave)
+        #: The processes that share the store; None when no other process uses it.
+        self._owners = owners
+        self._calls = LiveCalls(self.engines, lambda: self.store, self._restored, self._leave, owners)
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
         self._empty: str | None = None
+        #: Set by refuse_waits: the server is stopping.
+        self._stopping = False
         #: One-time tokens for media streams, minted into the documents that open them.
         self.stream_tokens = StreamTokens()
         #: Told of every call that starts and ends in this process (the server's metrics),
@@ -99,12 +107,28 @@ class CallService:
         return self._store
 
     async def start(self) -> None:
-        """Open the store and re-arm the timers of calls a previous process left in flight."""
+        """Open the store and reconcile the calls in flight that no process runs (see
+        ``LiveCalls.reconcile``): carry on those whose flow is loaded, re-arming their
+        timers; end the others as ``error``, saying why, and hang them up at the carrier."""
         self._store = self._open_store()
-        for call_id, flow in self._calls.restore_all():
-            logger.warning("call %s runs flow %s, which is not loaded", call_id, flow)
+        if self._owners is not None:
+            self._owners.join()
+        for record in self._calls.reconcile(self.clock(), self._cannot_go_on):
+            logger.warning("call %s ended: %s", record.id, record.error)
+            await self._ended_here(record)
         if self.settings.stale_call_reaper_seconds > 0:
             self._reaper = asyncio.create_task(self._reap_forever())
+
+    def refuse_waits(self) -> None:
+        """The server is stopping: every request waiting on a call (its end, the caller's
+        words, the agent's reply) is answered now with ShuttingDownError, not cut off."""
+        self._stopping = True
+        for live in self._calls:
+            for future in (live.agent_reply, live.heard):
+                if future is not None and not future.done():
+                    future.set_exception(ShuttingDownError())
+            if live.ended is not None:
+                live.ended.set()
 
     async def stop(self) -> None:
         if self._reaper is not None:
@@ -119,6 +143,9 @@ class CallService:
             self._calls.flush()
             self._store.close()
             self._store = None
+        if self._owners is not None:
+            # Only once every call is saved: until then no other process may take them.
+            self._owners.leave()
 
     @property
     def calls_in_flight(self) -> int:
@@ -344,10 +371,22 @@ class CallService:
         await self._steer(live, ControlDigits(id=self._event_id(), at=self.clock(), digits=digits))
 
     async def end_call(self, call_id: str) -> CallRecord:
+        """End the call (reason ``hangup-bot``) and hang it up at the carrier, whatever
+        flows are loaded; a call already over is returned as it is.
+
+        Raises UnknownCallError, CallNotLiveError (another live process runs it) and the
+        provider's errors.
+        """
         try:
-            live = self._calls.find(call_id)
+            live = self._calls.claim(call_id)
         except UnknownCallError:
             return self.record(call_id)  # already over: ending it again changes nothing
+        if isinstance(live, CallRecord):
+            # Its flow is not loaded here: no engine runs its end, but the record and the
+            # carrier need none.
+            record = self._calls.end_unrunnable(live, EndReason.HANGUP_BOT, self.clock())
+            await self._ended_here(record, quietly=False)
+            return record
         if live.call.record.answered_at is None:
             self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.HANGUP_BOT))
         else:
@@ -405,6 +444,8 @@ class CallService:
                 live.ended = asyncio.Event()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(live.ended.wait(), timeout)
+            if self._stopping and not live.call.ended:
+                raise ShuttingDownError
         return self.record(call_id)
 
     # -- timers ------------------------------------------------------------------------
@@ -464,6 +505,26 @@ class CallService:
             reaped.append(call.id)
         return reaped
 
+    def _cannot_go_on(self, record: CallRecord) -> str | None:
+        """Why a call left in flight by a process that stopped cannot go on here, if it cannot."""
+        if record.flow not in self.engines:
+            return f"this server started without its flow '{record.flow}', so it could not carry the call on"
+        if record.provider == MockProvider.name:
+            return "the mock carrier ran in that process, and the call ended with it"
+        return None
+
+    async def _ended_here(self, record: CallRecord, *, quietly: bool = True) -> None:
+        """A call no engine here ran, just ended in the store: counted as brought back
+        and ended in this process, and hung up at the carrier."""
+        self.on_restore(record)
+        self.on_end(record)
+        if record.carrier_call_id is None:
+            return
+        if quietly:
+            await self._hang_up_quietly(record.carrier_call_id)
+        else:
+            await self.provider.hang_up(record.carrier_call_id)
+
     async def _hang_up_quietly(self, carrier_call_id: str) -> None:
         try:
             await self.provider.hang_up(carrier_call_id)
@@ -485,12 +546,16 @@ class CallService:
 
     def _answered(self, call_id: str) -> LiveCall:
         try:
-            live = self._calls.find(call_id)
+            live = self._calls.claim(call_id)
         except UnknownCallError:
             record = self._calls.stored(call_id)
             if record is None:
                 raise
             raise CallNotLiveError(call_id, f"it has ended ({record.end_reason})") from None
+        if isinstance(live, CallRecord):
+            raise CallNotLiveError(
+                call_id, f"its flow '{live.flow}' is not loaded in this server ('callflow end' ends it)"
+            )
         if live.call.ended:
             raise CallNotLiveError(call_id, f"it has ended ({live.call.record.end_reason})")
         if live.call.record.answered_at is None:
@@ -525,7 +590,15 @@ class CallService:
             # A text that only now breaks the carrier's limits (an input made the greeting
             # too long, say): this call ends with the reason, the server goes on.
             live.call.record.error = str(error)
-            self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.ERROR))
+            if live.call.ended:
+                # The turn that ended the call (a notify's greeting, a last say) is the one
+                # that could not be said: the call ended in error, not as the flow planned.
+                # The engine cannot know a carrier's limits, so its end is corrected here.
+                live.call.record.end_reason = EndReason.ERROR
+                live.call.lifecycle = EndReason.ERROR.value
+                self._save(live)
+            else:
+                self._apply(live, CallEnded(id=self._event_id(), at=self.clock(), reason=EndReason.ERROR))
             document = render(dialect, [Hangup(EndReason.ERROR)], webhook_url=url, call_id=live.call.id)
         live.last_document = document
         return document

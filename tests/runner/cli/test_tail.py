@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 
 from runner.cli import tail
+from runner.service import ORPHANED, Owners
 from runner.store import DATA_DIR_ENV, STORE_FILENAME, open_store
-from runner.types import CallRecord, Lifecycle
+from runner.types import CallRecord, EndReason, Lifecycle
 from tests.conftest import CLI, PROJECT
 from tests.runner.store import T0, dial_in_call, failed_call, hotline_call, reminder_call, save_records
 
 REMINDER = "2024-05-01T09:30:00Z  call-0001  appointment-reminder  outbound  to +15551230001  hangup-bot  menu > confirmed"
 HOTLINE = "2024-05-01T09:31:00Z  call-0002  inbound-hotline  inbound  from +15557654321  hangup-bot  ask > report > thanks"
-DIAL_IN = "2024-05-01T09:32:00Z  call-0003  meeting-dial-in  outbound  to +15553334444  listening  listen"
+# Saved without the live state a server keeps: no server is running it.
+DIAL_IN = "2024-05-01T09:32:00Z  call-0003  meeting-dial-in  outbound  to +15553334444  listening (no server is running it)  listen"
 FAILED = "2024-05-01T09:33:00Z  call-0004  outage-notice  outbound  to +15550009999  failed  -"
 
 
@@ -39,6 +41,38 @@ def test_prints_the_last_ten_unless_told_otherwise(cli: CLI, tmp_path: Path) -> 
     assert cli("tail", "-n", "2", "--data-dir", tmp_path).out.splitlines() == [
         REMINDER.replace("09:30:00Z  call-0001", "09:30:10Z  call-0010"),
         REMINDER.replace("09:30:00Z  call-0001", "09:30:11Z  call-0011"),
+    ]
+
+
+def test_a_call_in_flight_shows_whether_a_live_process_runs_it(cli: CLI, tmp_path: Path) -> None:
+    running, stopped = Owners(tmp_path), Owners(tmp_path)
+    running.join()
+    stopped.join()
+    stopped.leave()
+    try:
+        with open_store(tmp_path) as store:
+            store.save(dial_in_call(), {"owner": running.id})
+            store.save(dial_in_call("call-0005", T0 + 240), {"owner": stopped.id})
+        result = cli("tail", "--data-dir", tmp_path)
+    finally:
+        running.leave()
+    assert result.out.splitlines() == [
+        DIAL_IN.replace(" (no server is running it)", ""),
+        DIAL_IN.replace("09:32:00Z  call-0003", "09:34:00Z  call-0005"),
+    ]
+
+
+def test_a_call_ended_because_no_process_ran_it_says_so(cli: CLI, tmp_path: Path) -> None:
+    orphan = dataclasses.replace(
+        dial_in_call(),
+        lifecycle=EndReason.ERROR,
+        end_reason=EndReason.ERROR,
+        ended_at=T0 + 300,
+        error=f"{ORPHANED}; this server started without its flow 'meeting-dial-in', so it could not carry the call on",
+    )
+    save_records(tmp_path, orphan)
+    assert cli("tail", "--data-dir", tmp_path).out.splitlines() == [
+        DIAL_IN.replace("listening (no server is running it)", f"error ({ORPHANED})")
     ]
 
 
@@ -152,7 +186,9 @@ def test_follow_prints_a_call_again_each_time_it_changes(
     assert tail.follow(tmp_path, 1, poll_interval=0, until=until) == 0
     assert capsys.readouterr().out.splitlines() == [
         REMINDER,
-        DIAL_IN.replace("listening  listen", "ringing  -"),
+        DIAL_IN.replace(
+            "listening (no server is running it)  listen", "ringing (no server is running it)  -"
+        ),
         HOTLINE,
         DIAL_IN,
     ]
