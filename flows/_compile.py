@@ -99,7 +99,10 @@ class Route:
 class Consult:
     prompt: Text
     max_turns: int
+    #: Seconds to wait for the agent's reply.
     timeout: float
+    #: Seconds each turn waits for the caller's speech.
+    listen: float
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,7 @@ def _step(step_id: str, body: dict[str, Any], defaults: dict[str, Any]) -> Step:
             prompt=Text.of(spec["prompt"]),
             max_turns=int(spec.get("max_turns", DEFAULT_CONSULT_TURNS)),
             timeout=float(spec.get("timeout", DEFAULT_CONSULT_TIMEOUT)),
+            listen=float(spec.get("listen", defaults["timeout"])),
         )
     return Step(
         id=step_id,

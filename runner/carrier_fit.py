@@ -10,6 +10,7 @@ reason error.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,10 @@ def carrier_notes(flow: Flow, provider: str) -> list[CarrierNote]:
     dialect = MockProvider.dialect if provider == "mock" else provider
     notes: list[CarrierNote] = []
 
-    def check(part: str, action: Action, *paths: NodePath, refused_at: Iterable[NodePath] = ()) -> None:
+    def check(
+        part: str, action: Action, *paths: NodePath, refused_at: Iterable[NodePath] = ()
+    ) -> Action | None:
+        """``action`` as the carrier gets it; None when it refuses it."""
         (fitted,), moves = fit_actions(dialect, [action])
         notes.extend(CarrierNote(flow.name, part, paths, Severity.WARNING, move) for move in moves)
         try:
@@ -69,8 +73,15 @@ def carrier_notes(flow: Flow, provider: str) -> list[CarrierNote]:
         except DialectLimitError as error:
             where = tuple(refused_at) or paths
             notes.append(CarrierNote(flow.name, part, where, Severity.ERROR, str(error)))
+            return None
+        return fitted
 
     voice = flow.voice
+    if voice.name is not None:
+        # The voice is checked once, where it is written; the texts are then checked in
+        # the voice the carrier gets, so a voice it moves or refuses is not noted per text.
+        fitted = check("voice", Speak("", voice.name, voice.language), ("voice", "name"))
+        voice = dataclasses.replace(voice, name=fitted.voice if isinstance(fitted, Speak) else None)
     if flow.dtmf_sequence is not None and flow.dtmf_sequence.is_literal:
         check("dtmf_sequence", SendDigits(flow.dtmf_sequence.source), ("dtmf_sequence",))
     if flow.greeting is not None and flow.greeting.is_literal:
@@ -97,7 +108,13 @@ def carrier_notes(flow: Flow, provider: str) -> list[CarrierNote]:
                 refused_at=[(*at, "gather", "hints", hint), ("defaults", "hints", hint), (*at, "gather")],
             )
         elif step.consult is not None:
-            check(part, listen_action(step, _NO_TURN), (*at, "consult", "timeout"), (*at, "consult"))
+            check(
+                part,
+                listen_action(step, _NO_TURN),
+                (*at, "consult", "listen"),
+                ("defaults", "timeout"),
+                (*at, "consult"),
+            )
     return notes
 
 

@@ -69,6 +69,8 @@ def run_test_file(path: Path) -> FileResult:
         document, problems = load_document(path)
     except FlowError as error:
         raise FlowTestFileError(str(path), str(error)) from None
+    if _is_flow(document.data):
+        raise FlowTestFileError(str(path), _flow_not_test(path))
     problems.extend(check_schema(document, TEST_SCHEMA))
     errors = [problem for problem in problems if problem.severity is Severity.ERROR]
     if errors:
@@ -77,6 +79,19 @@ def run_test_file(path: Path) -> FileResult:
     flow = _load_flow_under_test(path, data.get("flow"))
     engine = FlowEngine(flow)
     return FileResult(str(path), [_run_case(engine, case) for case in data["cases"]])
+
+
+def _is_flow(data: object) -> bool:
+    """A flow given where a test file was expected: it has a flow's keys and no cases."""
+    return isinstance(data, dict) and "cases" not in data and ("version" in data or "steps" in data)
+
+
+def _flow_not_test(flow: Path) -> str:
+    tests = [flow.with_name(flow.stem + suffix) for suffix in TEST_SUFFIXES]
+    found = next((test for test in tests if test.is_file()), None)
+    if found is not None:
+        return f"{flow} is a flow, not a flow test file; its tests are in {found}"
+    return f"{flow} is a flow, not a flow test file; write its tests in {tests[0]} (see docs/flow-tests.md)"
 
 
 def _load_flow_under_test(test_file: Path, named: str | None) -> Flow:

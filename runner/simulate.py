@@ -1,7 +1,8 @@
 """Run a whole call offline: the engine on one side, a scripted callee on the other.
 
 Time is simulated, so a call of minutes runs in microseconds and its timings are the
-same on every run: speech takes ``SPEECH_CHARS_PER_SECOND``, the caller answers
+same on every run: speech takes ``SPEECH_CHARS_PER_SECOND`` (a bot that hangs up does
+so once it has said what came before), the caller answers
 ``CALLER_REACTION_SECONDS`` after a prompt ends, silence lasts the gather's timeout,
 ``wait:N`` keeps the caller silent for N seconds (through as many gather timeouts as
 fit in them), and ``max_duration`` ends the call at its limit on this clock.
@@ -30,6 +31,7 @@ from runner.types import (
     Direction,
     EndReason,
     Gather,
+    Hangup,
     NoInput,
     Pause,
     Play,
@@ -47,10 +49,17 @@ RING_SECONDS = 2.0
 AUDIO_SECONDS = 3.0
 #: A simulated inbound call comes from this number (a fictional one).
 SIMULATED_CALLER = "+14155550123"
+#: The ids of simulated calls start with this; a server's calls start with ``call-``.
+SIMULATED_ID_PREFIX = "sim-"
 
 
 def new_call_id() -> str:
-    return f"sim-{uuid.uuid4().hex[:12]}"
+    return f"{SIMULATED_ID_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def is_simulated(record: CallRecord) -> bool:
+    """Whether ``record`` is of a call ``simulate`` ran: its times are the simulated clock's."""
+    return record.id.startswith(SIMULATED_ID_PREFIX)
 
 
 def _duration(action: Action) -> float:
@@ -98,14 +107,20 @@ class _Simulation:
         self.send(Ringing(id=self._id(), at=self.clock))
         self.clock += RING_SECONDS
         actions = self.send(Answered(id=self._id(), at=self.clock))
-        while not self.call.ended:
+        # The last actions are played out too: what the bot says before it hangs up.
+        while actions:
             actions = self._carry_out(actions)
-            if not actions and not self.call.ended:
-                raise AssertionError(f"the engine stopped without waiting or ending in {self.call.step}")
+        if not self.call.ended:
+            raise AssertionError(f"the engine stopped without waiting or ending in {self.call.step}")
 
     def _carry_out(self, actions: Sequence[Action]) -> list[Action]:
         """Play the actions out; the engine's answer to what the callee did, if anything."""
+        started = self.clock
         for action in actions:
+            if isinstance(action, Hangup) and self.call.record.ended_at is not None:
+                # The engine ends the call when it decides to; the carrier hangs up only
+                # after saying what the engine asked for first.
+                self.call.record.ended_at += self.clock - started
             self.clock += _duration(action)
             if isinstance(action, Gather):
                 return self._answer(action)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable
+from collections import deque
 from dataclasses import asdict
 from typing import Any
 
 from runner.cli._data_dir import no_calls_yet, reading_store
 from runner.cli._server_args import add_server_arguments, records_dir
 from runner.latency import Summary, summarize
+from runner.simulate import is_simulated
 from runner.types import CallRecord
 
 HELP = "print turn latency and listen wait statistics (count, min, max, mean, p50, p90, p99)"
@@ -21,6 +22,9 @@ out).
 
   turn latency  from the turn's start to the caller's input
   listen wait   from when the caller could answer (the prompt was spoken) to the input
+
+Calls run by 'callflow simulate' are left out: their times are the simulated clock's,
+the same on every run. --include-simulated counts them too.
 
 The table is in milliseconds; --json gives seconds. Percentiles are by nearest rank:
 always a time that was measured, never an interpolation."""
@@ -34,44 +38,60 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--last", type=_positive, metavar="N", help="only the last N calls (default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, in seconds")
+    parser.add_argument(
+        "--include-simulated", action="store_true", help="count the calls 'callflow simulate' ran too"
+    )
     add_server_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     data_dir = records_dir(args)
-    calls = 0
-    latencies: list[float] = []
-    waits: list[float] = []
+    # Each counted call's (turn latencies, listen waits), oldest first; with --last, the
+    # newest calls that count, which the store cannot pick out by itself.
+    counted: deque[tuple[list[float], list[float]]] = deque(maxlen=args.last)
+    left_out = 0
     with reading_store(data_dir) as store:
-        records: Iterable[CallRecord] = ()
-        if store is not None:
-            records = store.all() if args.last is None else store.recent(args.last)
-        for record in records:
-            calls += 1
-            for turn in record.turns:
-                if turn.input == "no_input":
-                    continue
-                if turn.latency is not None:
-                    latencies.append(turn.latency)
-                if turn.listen_wait is not None:
-                    waits.append(turn.listen_wait)
-    turn_latency, listen_wait = summarize(latencies), summarize(waits)
+        for record in store.all() if store is not None else ():
+            if is_simulated(record) and not args.include_simulated:
+                left_out += 1
+            else:
+                counted.append(_answered_turn_times(record))
+    calls = len(counted)
+    turn_latency = summarize(time for latencies, _ in counted for time in latencies)
+    listen_wait = summarize(time for _, waits in counted for time in waits)
+    note = _left_out_note(left_out)
     if args.json:
-        print(
-            json.dumps(
-                {"calls": calls, "turn_latency": _json(turn_latency), "listen_wait": _json(listen_wait)},
-                indent=2,
-            )
-        )
+        figures = {"turn_latency": _json(turn_latency), "listen_wait": _json(listen_wait)}
+        print(json.dumps({"calls": calls, "simulated_left_out": left_out, **figures}, indent=2))
+    elif not calls and left_out:
+        print(f"no calls in {data_dir} but simulated ones{note}")
     elif not calls:
         print(no_calls_yet(data_dir))
     elif turn_latency is None and listen_wait is None:
-        print(f"no turns yet in {calls} call{'s' if calls != 1 else ''}")
+        print(f"no turns yet in {_calls(calls)}{note}")
     else:
-        print(f"{calls} call{'s' if calls != 1 else ''}, times in milliseconds")
+        print(f"{_calls(calls)}, times in milliseconds{note}")
         print(_table({"turn latency": turn_latency, "listen wait": listen_wait}))
     return 0
+
+
+def _answered_turn_times(record: CallRecord) -> tuple[list[float], list[float]]:
+    """The latencies and listen waits of the turns the caller answered."""
+    answered = [turn for turn in record.turns if turn.input != "no_input"]
+    latencies = [turn.latency for turn in answered if turn.latency is not None]
+    waits = [turn.listen_wait for turn in answered if turn.listen_wait is not None]
+    return latencies, waits
+
+
+def _calls(count: int) -> str:
+    return f"{count} call{'s' if count != 1 else ''}"
+
+
+def _left_out_note(left_out: int) -> str:
+    if not left_out:
+        return ""
+    return f" ({left_out} simulated left out; --include-simulated counts them)"
 
 
 def _json(summary: Summary | None) -> dict[str, Any]:

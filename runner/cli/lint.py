@@ -14,7 +14,10 @@ HELP = "check flow files: one line per mistake, with file, line and column"
 DESCRIPTION = """\
 Check flow files against the flow format: the schema, step references, mode rules,
 templates, phone numbers and DTMF strings, and loops that never wait for the caller.
-Folders are searched for *.yaml and *.yml files (flow tests, *.test.yaml, are skipped).
+Folders are searched for *.yaml and *.yml files. Flow tests (*.test.yaml, *.test.yml)
+are not flows: callflow test runs them. Lint skips them in a folder, and also when they
+are named one by one (as a shell glob such as examples/*.yaml names them); those the
+summary counts: "checked 5 files: no problems (5 flow tests left to callflow test)".
 
 With --provider, each flow that lints clean is also checked against that carrier: a
 value it takes only in a narrower range than the flow format's is sent as the nearest
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
                     "errors": report.errors,
                     "warnings": report.warnings,
                     "failures": report.failures,
+                    "skipped_tests": report.skipped_tests,
                     "problems": [problem.as_json() for problem in report.problems],
                 },
                 indent=2,
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"callflow lint: error: {failure}", file=sys.stderr)
     for problem in report.problems:
         print(problem.format())
-    print(_summary(len(report.files), report.errors, report.warnings))
+    print(_summary(report))
     return code
 
 
@@ -83,13 +87,20 @@ def _check_against_carrier(report: LintReport, provider: str) -> None:
     report.problems.sort(key=lambda problem: problem.sort_key)
 
 
-def _summary(files: int, errors: int, warnings: int) -> str:
-    checked = f"checked {files} file{'s' if files != 1 else ''}"
-    if not errors and not warnings:
-        return f"{checked}: no problems"
+def _summary(report: LintReport) -> str:
+    checked = f"checked {_count(len(report.files), 'file')}"
     counts = []
-    if errors:
-        counts.append(f"{errors} error{'s' if errors != 1 else ''}")
-    if warnings:
-        counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    return f"{checked}: {', '.join(counts)}"
+    if report.errors:
+        counts.append(_count(report.errors, "error"))
+    if report.warnings:
+        counts.append(_count(report.warnings, "warning"))
+    if report.failures:
+        counts.append(f"{len(report.failures)} could not be read")
+    summary = f"{checked}: {', '.join(counts) or 'no problems'}"
+    if report.skipped_tests:
+        summary += f" ({_count(len(report.skipped_tests), 'flow test')} left to callflow test)"
+    return summary
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"

@@ -17,11 +17,14 @@ DESCRIPTION = """\
 Print the document the carrier would fetch at a step of FLOW: the first one (when the
 call is answered) by default, or the one for --step ID. A flow with a dtmf_sequence
 starts with the pre-connect document: the digits, then a redirect back to the webhook.
+The URLs in it carry the call id 'preview' and a fixed turn token (--turn-token), so
+the same flow prints the same document on every run.
 
 exit status: 0 printed, 1 the document cannot be made (a template fails, or a text
 breaks the carrier's limits), 2 bad arguments or a flow that does not lint."""
 
 PREVIEW_CALL_ID = "preview"
+PREVIEW_TURN_TOKEN = "preview"
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:3334/voice/webhook"
 
 
@@ -40,6 +43,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URL",
         help=f"the webhook the document points back to (default: {DEFAULT_WEBHOOK_URL})",
     )
+    parser.add_argument(
+        "--turn-token",
+        default=PREVIEW_TURN_TOKEN,
+        metavar="TOKEN",
+        help=f"the turn token in the answer's URL (default: {PREVIEW_TURN_TOKEN}; a live call's are random)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -52,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             f"flow '{flow.name}' has no step '{args.step}'{did_you_mean(args.step, flow.steps)} "
             f"(steps: {steps})"
         )
-    engine = FlowEngine(flow)
+    engine = FlowEngine(flow, new_token=lambda: args.turn_token)
     call = engine.new_call(
         call_id=PREVIEW_CALL_ID,
         variables=variables,
@@ -69,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(call.record.error)
     try:
         if args.step is None and actions and isinstance(actions[0], SendDigits):
-            query = urlencode({"call_id": PREVIEW_CALL_ID, "phase": "connected"})
+            query = urlencode({"call_id": PREVIEW_CALL_ID, "event": "connected"})
             document = dtmf_then_redirect(args.provider, actions[0].digits, f"{args.webhook_url}?{query}")
         else:
             document = render(args.provider, actions, webhook_url=args.webhook_url, call_id=PREVIEW_CALL_ID)

@@ -35,12 +35,21 @@ For a carrier other than mock, a public_url that is not set, or that names this
 machine or a private network, stops start-up too (no carrier could reach it), unless
 --allow-private-url is given.
 
-Ctrl-C lets requests in flight finish, then exits."""
+Ctrl-C or SIGTERM lets requests in flight finish, then exits (status 0); a request
+that waits on a call (the control API's wait or continue, a webhook waiting for the
+agent's reply) is answered at once with 503 "the server is shutting down"."""
+EXIT_STATUS = """\
+exit status: 0 stopped, 1 cannot listen on the address, 2 the config file cannot be
+read or is invalid, a flow in it does not lint clean or the carrier cannot take it,
+or the arguments are wrong."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "serve", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "serve",
+        help=HELP,
+        description=f"{DESCRIPTION}\n\n{EXIT_STATUS}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_server_arguments(parser)
     add_allow_private_url_argument(parser)
@@ -75,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.WARNING)
     where = f"webhook {config.serve.path}, provider {parts.provider.name}, data {data_dir}"
     print(f"callflow serving on {parts.local_url} ({where}); Ctrl-C stops", flush=True)
-    serve_foreground(parts.app, sock)
+    serve_foreground(parts.app, sock, on_stopping=parts.service.refuse_waits)
     return 0

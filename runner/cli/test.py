@@ -14,7 +14,8 @@ DESCRIPTION = """\
 Run the test cases in *.test.yaml files (folders are searched). Each case simulates
 one call of the flow under test with the given vars, caller inputs and agent replies,
 and checks what is expected: the path of steps, phrases spoken, the end reason, the
-digits sent. See docs/flow-tests.md for the file format.
+digits sent. See docs/flow-tests.md for the file format. A flow given instead of its
+test file is refused with the name of the test file to run.
 
 exit status: 0 every case passed, 1 a case failed, 2 a test file could not be run."""
 

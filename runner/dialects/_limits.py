@@ -38,6 +38,12 @@ _PAUSES_AS_W = str.maketrans({"p": "W", "P": "W", ",": "W"})
 _WAIT_WORDS = {"w": "w (wait half a second)", "W": "W (wait a second)"}
 # Twilio and Plivo take one finishing key; Telnyx takes a set of them.
 _ONE_FINISH_KEY = {"twilio": True, "plivo": True, "telnyx": False}
+# The voices a carrier's speech element takes, where it takes a closed set: its voice
+# names, and the prefixes of its voice families. Plivo's <Speak> takes MAN, WOMAN or an
+# Amazon Polly voice (Plivo's Speak XML reference; the plivo-ruby SDK's Speak refuses
+# any other). Twilio (man, woman, alice, Polly.*, Google.*) and Telnyx (the same and
+# more families: Azure.*, ElevenLabs.*, Telnyx.*, ...) keep adding families: not checked.
+_VOICES = {"plivo": (("MAN", "WOMAN"), ("Polly.",))}
 
 _PREVIEW = 24
 
@@ -95,7 +101,25 @@ def _fit(table: Dialect, action: Action) -> tuple[Action, str | None]:
                 why.append("there is no W (wait a second) in its digits")
             note = f"{'; '.join(why)}: {action.digits!r} is sent as {digits!r}"
             return SendDigits(digits), note
+    elif isinstance(action, Speak) and action.voice is not None:
+        voice = _voice_named(table, action.voice)
+        if voice != action.voice:
+            takes = f"<{table.tag('speak')}> voice takes {_voice_words(table)}"
+            note = f"{takes}: {action.voice!r} is sent as {voice!r}"
+            return dataclasses.replace(action, voice=voice), note
     return action, None
+
+
+def _voice_named(table: Dialect, voice: str) -> str:
+    """``voice`` as ``table``'s carrier spells it, where only the case differs (man: MAN)."""
+    names, _ = _VOICES.get(table.name, ((), ()))
+    return next((name for name in names if name.casefold() == voice.casefold()), voice)
+
+
+def _voice_words(table: Dialect) -> str:
+    names, families = _VOICES[table.name]
+    *others, last = [*names, *(f"{family}<name>" for family in families)]
+    return f"{', '.join(others)} or {last}"
 
 
 def _nearest(seconds: int, limits: tuple[int, int | None]) -> int:
@@ -115,6 +139,7 @@ def check_limits(provider: str, actions: Iterable[Action]) -> None:
     table = dialect(provider)
     for action in actions:
         if isinstance(action, Speak):
+            _check_voice(table, action.voice)
             _check_speak(table, action)
         elif isinstance(action, SendDigits):
             check_digits(table, action.digits)
@@ -132,6 +157,18 @@ def check_digits(table: Dialect, digits: str) -> None:
             raise DialectLimitError(
                 table.name, f"cannot send digits {digits!r}: {char!r} is not one of {allowed}"
             )
+
+
+def _check_voice(table: Dialect, voice: str | None) -> None:
+    if voice is None or table.name not in _VOICES:
+        return
+    names, families = _VOICES[table.name]
+    if voice not in names and not any(voice.startswith(family) for family in families):
+        raise DialectLimitError(
+            table.name,
+            f"<{table.tag('speak')}> voice {voice!r} is not a {table.name.capitalize()} voice; "
+            f"it takes {_voice_words(table)}",
+        )
 
 
 def _check_speak(table: Dialect, action: Speak) -> None:

@@ -61,9 +61,10 @@ def listen_action(step: Step, token: str) -> Gather:
     gather = step.gather
     if gather is not None:
         return Gather(gather.input, gather.timeout, token, gather.digits, gather.finish_on_key, gather.hints)
-    # A consult turn listens for speech; its timeout is the consult's own.
-    timeout = step.consult.timeout if step.consult is not None else 5.0
-    return Gather(("speech",), timeout, token, finish_on_key="")
+    # A consult turn listens for speech as long as its ``listen`` says; its ``timeout``
+    # is the wait for the agent's reply, not the caller's.
+    listen = step.consult.listen if step.consult is not None else 5.0
+    return Gather(("speech",), listen, token, finish_on_key="")
 
 
 class TemplateFailure(Exception):

@@ -24,7 +24,7 @@ from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
-from runner.service import CallService, InboundPolicy, ServiceSettings
+from runner.service import CallService, InboundPolicy, Owners, ServiceSettings
 from runner.store import open_store
 
 
@@ -48,15 +48,22 @@ class ServerParts:
 
 
 def load_flows(paths: Sequence[Path]) -> list[Flow]:
-    """Every flow, compiled; ServerSetupError with the lint output when one is not clean."""
+    """Every flow, compiled once however its path is spelled; ServerSetupError with the
+    lint output when one is not clean, or when two files have the same flow name."""
     flows: dict[str, Flow] = {}
+    # A path on the command line is relative to the current folder, one in the config
+    # to the config's: the same file may come in spelled both ways. Errors quote the
+    # first spelling.
+    spellings: dict[Path, Path] = {}
     for path in paths:
+        spellings.setdefault(path.resolve(), path)
+    for path in spellings.values():
         try:
             flow = load_flow(path)
         except FlowError as error:
             problems = getattr(error, "problems", [])
             raise ServerSetupError(str(error), [problem.format() for problem in problems]) from None
-        if flow.name in flows and flows[flow.name].file != flow.file:
+        if flow.name in flows:
             first = flows[flow.name].file
             raise ServerSetupError(f"two flows are named '{flow.name}': {first} and {flow.file}")
         flows[flow.name] = flow
@@ -67,10 +74,11 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
     """The parts of a server listening on ``port`` (the bound one, when the config says 0)."""
     inbound = [config.inbound.flow] if config.inbound.flow else []
     paths = [*config.flows, *inbound, *extra_flows, SMOKE_FLOW]
-    flows = load_flows(list(dict.fromkeys(paths)))
+    flows = load_flows(paths)
     inbound_flow = None
     if config.inbound.flow is not None:
-        inbound_flow = next(flow.name for flow in flows if Path(flow.file) == config.inbound.flow)
+        inbound_file = config.inbound.flow.resolve()
+        inbound_flow = next(flow.name for flow in flows if Path(flow.file).resolve() == inbound_file)
     local_url = f"http://{_url_host(config.serve.bind)}:{port}"
     provider, check = _carrier(config)
     warnings = _fit_flows(flows, provider.name)
@@ -91,7 +99,7 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
             greeting=config.inbound.greeting,
         ),
     )
-    service = CallService(settings, provider, lambda: open_store(data_dir), flows)
+    service = CallService(settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir))
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
         None if public is None else base,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from runner.config import CREDENTIAL_ENV
-from tests.conftest import CLI
+from tests.conftest import CLI, EXAMPLES
 
 SECRETS = {
     "TWILIO_AUTH_TOKEN": "tok-SECRET-123",
@@ -53,7 +53,7 @@ flows: []
 max_duration_seconds: 300
 stale_call_reaper_seconds: 0
 max_concurrent_calls: 100
-data_dir: null
+data_dir: {data_dir}
 """
 
 
@@ -75,10 +75,33 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_show_without_a_file_prints_the_defaults(cli: CLI) -> None:
+def test_show_without_a_file_prints_the_defaults(cli: CLI, data_dir: Path) -> None:
     result = cli("config", "show")
     assert (result.code, result.err) == (0, "")
-    assert result.out == DEFAULTS_YAML
+    assert result.out == DEFAULTS_YAML.format(data_dir=data_dir)
+
+
+def test_show_prints_the_data_folder_the_other_commands_use(
+    cli: CLI, tmp_path: Path, cwd: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def shown(*argv: str | Path) -> str:
+        data = cli("config", "show", "--json", *argv).json()
+        assert isinstance(data["data_dir"], str)
+        return data["data_dir"]
+
+    assert shown() == str(data_dir)
+    config = write(tmp_path / "project" / "callflow.yaml", "data_dir: records\n")
+    assert shown("--config", config) == str(tmp_path / "project" / "records")
+    assert shown("--config", config, "--data-dir", "mine") == str(cwd / "mine")
+    monkeypatch.delenv("CALLFLOW_DATA_DIR")
+    assert shown() == str(cwd / ".callflow")
+    # What it names is where a command keeps its records.
+    simulated = cli(
+        "simulate", EXAMPLES / "outage-notice.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
+        "--config", config,
+    )  # fmt: skip
+    assert simulated.code == 0, simulated.err
+    assert (Path(shown("--config", config)) / "calls.sqlite3").is_file()
 
 
 def test_show_names_the_file_it_read_and_makes_paths_absolute(cli: CLI, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from runner.store import STORE_FILENAME
-from tests.conftest import CLI
-from tests.runner.store import dial_in_call, failed_call, hotline_call, reminder_call, save_records
+from tests.conftest import CLI, EXAMPLES
+from tests.runner.store import T0, dial_in_call, failed_call, hotline_call, reminder_call, save_records
 
 # Turn latencies 6.05, 9.5, 10.0 s; listen waits 1.25, 0.8, 7.5 s. The dial-in's turn
 # has no input yet, and counts in neither.
@@ -35,6 +35,7 @@ def test_json_is_in_seconds(cli: CLI, tmp_path: Path) -> None:
     assert result.code == 0
     assert result.json() == {
         "calls": 4,
+        "simulated_left_out": 0,
         "turn_latency": {
             "count": 3,
             "min": 6.05,
@@ -70,7 +71,7 @@ def test_calls_without_turns_say_so(cli: CLI, tmp_path: Path) -> None:
     assert (result.code, result.out) == (0, "no turns yet in 2 calls\n")
     result = cli("latency", "--json", "--data-dir", tmp_path)
     assert result.code == 0
-    assert result.json() == {"calls": 2, "turn_latency": EMPTY, "listen_wait": EMPTY}
+    assert result.json() == {"calls": 2, "simulated_left_out": 0, "turn_latency": EMPTY, "listen_wait": EMPTY}
 
 
 def test_a_missing_data_folder_has_no_calls_yet(cli: CLI, tmp_path: Path) -> None:
@@ -81,8 +82,54 @@ def test_a_missing_data_folder_has_no_calls_yet(cli: CLI, tmp_path: Path) -> Non
         "",
     )
     result = cli("latency", "--json", "--data-dir", tmp_path / "fresh")
-    assert result.json() == {"calls": 0, "turn_latency": EMPTY, "listen_wait": EMPTY}
+    assert result.json() == {"calls": 0, "simulated_left_out": 0, "turn_latency": EMPTY, "listen_wait": EMPTY}
     assert not (tmp_path / "fresh").exists()
+
+
+def _simulate_a_reminder(cli: CLI) -> None:
+    """A call kept in the data folder whose one turn takes 1 + 82 / 15 s on the simulated
+    clock: the greeting and the prompt (82 characters at 15 a second), then the caller's
+    second of reaction."""
+    result = cli(
+        "simulate", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
+        "--input", "1",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+
+
+def test_simulated_calls_are_left_out_unless_asked(cli: CLI, data_dir: Path) -> None:
+    _simulate_a_reminder(cli)
+    save_records(data_dir, reminder_call())
+    _simulate_a_reminder(cli)
+    result = cli("latency")
+    assert (result.code, result.err) == (0, "")
+    assert result.out.splitlines() == [
+        "1 call, times in milliseconds (2 simulated left out; --include-simulated counts them)",
+        "              count     min     max    mean     p50     p90     p99",
+        "turn latency      1  6050.0  6050.0  6050.0  6050.0  6050.0  6050.0",
+        "listen wait       1  1250.0  1250.0  1250.0  1250.0  1250.0  1250.0",
+    ]
+    figures = cli("latency", "--include-simulated", "--json").json()
+    assert (figures["calls"], figures["simulated_left_out"]) == (3, 0)
+    assert figures["turn_latency"]["count"] == 3
+    assert (figures["turn_latency"]["min"], figures["turn_latency"]["max"]) == (6.05, round(1 + 82 / 15, 6))
+
+
+def test_last_counts_the_newest_calls_that_are_not_simulated(cli: CLI, data_dir: Path) -> None:
+    save_records(data_dir, hotline_call(), reminder_call(created_at=T0 + 120))
+    _simulate_a_reminder(cli)
+    figures = cli("latency", "--last", "1", "--json").json()
+    assert (figures["calls"], figures["simulated_left_out"]) == (1, 1)
+    assert figures["turn_latency"]["p50"] == 6.05
+
+
+def test_only_simulated_calls_say_where_the_others_would_be(cli: CLI, data_dir: Path) -> None:
+    _simulate_a_reminder(cli)
+    result = cli("latency")
+    assert (result.code, result.out) == (
+        0,
+        f"no calls in {data_dir} but simulated ones (1 simulated left out; --include-simulated counts them)\n",
+    )
 
 
 @pytest.mark.parametrize("last", ["0", "-3", "ten"])

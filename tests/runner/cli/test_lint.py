@@ -97,7 +97,44 @@ def test_a_missing_file_is_exit_2_with_one_line(cli: CLI, tmp_path: Path) -> Non
     result = cli("lint", tmp_path / "absent.yaml", EXAMPLES / "outage-notice.yaml")
     assert result.code == 2
     assert result.err == f"callflow lint: error: {tmp_path / 'absent.yaml'}: no such file or folder\n"
-    assert result.out.splitlines()[-1] == "checked 1 file: no problems"
+    assert result.out.splitlines()[-1] == "checked 1 file: 1 could not be read"
+
+
+def test_a_file_that_cannot_be_read_is_counted_never_no_problems(cli: CLI, tmp_path: Path) -> None:
+    flow = tmp_path / "latin1.yaml"
+    flow.write_bytes(b"version: 1\nname: caf\xe9\n")
+    result = cli("lint", flow)
+    assert result.code == 2
+    assert result.err == f"callflow lint: error: {flow}: not UTF-8 text (byte 20)\n"
+    assert result.out == "checked 1 file: 1 could not be read\n"
+
+
+def test_each_missing_required_key_is_reported_once(cli: CLI, write_flow: Callable[[str], Path]) -> None:
+    flow = write_flow("steps:\n  main:\n    say: Hi.\n")
+    result = cli("lint", flow)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{flow}:1:1: error: missing required key 'name' [missing-key]",
+        f"{flow}:1:1: error: missing required key 'version' [missing-key]",
+        "checked 1 file: 2 errors",
+    ]
+
+
+def test_flow_tests_named_one_by_one_are_skipped_and_counted(cli: CLI) -> None:
+    # What the shell makes of `callflow lint examples/*.yaml`.
+    named = sorted(EXAMPLES.glob("*.yaml"))
+    tests = [path for path in named if path.name.endswith(".test.yaml")]
+    assert tests
+    assert len(tests) < len(named)
+    result = cli("lint", *named)
+    assert (result.code, result.err) == (0, "")
+    flows = len(named) - len(tests)
+    assert result.out == (
+        f"checked {flows} files: no problems ({len(tests)} flow tests left to callflow test)\n"
+    )
+    report = cli("lint", "--json", *named).json()
+    assert report["skipped_tests"] == [str(path) for path in tests]
+    assert len(report["files"]) == flows
 
 
 def test_a_folder_without_flows_is_exit_2(cli: CLI, tmp_path: Path) -> None:
@@ -128,6 +165,8 @@ def test_help_explains_output_and_exit_codes(cli: CLI) -> None:
     assert result.code == 0
     assert "FILE:LINE:COLUMN: error|warning: MESSAGE [RULE]" in result.out
     assert "exit status: 0 no errors" in result.out
+    one_line = " ".join(result.out.split())
+    assert "Lint skips them in a folder, and also when they are named one by one" in one_line
 
 
 CARRIER_FLOW = """\
@@ -149,7 +188,7 @@ steps:
     on:
       any: agent
   agent:
-    consult: {prompt: Help the caller., timeout: 200}
+    consult: {prompt: Help the caller., listen: 200}
     next: bye
   bye:
     say: Bye.
@@ -167,14 +206,14 @@ NO_W = "there is no W (wait a second) in its digits: 'W1234#' is sent as 'ww1234
             [
                 f"4:21: warning: step 'wait': {PLIVO_TIMEOUT}: a timeout of 3 s is 5 s [carrier-adjusts]",
                 f"9:34: warning: step 'menu': {PLIVO_TIMEOUT}: a timeout of 4 s is 5 s [carrier-adjusts]",
-                f"19:50: warning: step 'agent': {PLIVO_TIMEOUT}: a timeout of 200 s is 60 s [carrier-adjusts]",
+                f"19:49: warning: step 'agent': {PLIVO_TIMEOUT}: a timeout of 200 s is 60 s [carrier-adjusts]",
             ],
         ),
         (
             "telnyx",
             [
                 f"5:16: warning: dtmf_sequence: telnyx: {NO_W}",
-                "19:50: warning: step 'agent': telnyx: <Gather> timeout takes 1 to 120 s: "
+                "19:49: warning: step 'agent': telnyx: <Gather> timeout takes 1 to 120 s: "
                 "a timeout of 200 s is 120 s [carrier-adjusts]",
             ],
         ),
@@ -278,3 +317,63 @@ def test_lint_with_a_provider_refuses_a_literal_text_over_the_carriers_limit(
         "checked 1 file: 2 errors",
     ]
     assert cli("lint", "--provider", "plivo", flow).code == 0
+
+
+VOICE_FLOW = """\
+version: 1
+name: voiced
+voice: {{name: {voice}, language: en-US}}
+greeting: Hello.
+steps:
+  main:
+    say: [One., Two.]
+"""
+PLIVO_VOICES = "MAN, WOMAN or Polly.<name>"
+
+
+@pytest.mark.parametrize(
+    ("provider", "voice", "lines"),
+    [
+        (
+            "plivo",
+            "alice",
+            [
+                f"3:15: error: voice: plivo: <Speak> voice 'alice' is not a Plivo voice; it takes {PLIVO_VOICES} "
+                "[carrier-refuses]",
+                "checked 1 file: 1 error",
+            ],
+        ),
+        (
+            "plivo",
+            "woman",
+            [
+                f"3:15: warning: voice: plivo: <Speak> voice takes {PLIVO_VOICES}: 'woman' is sent as 'WOMAN' "
+                "[carrier-adjusts]",
+                "checked 1 file: 1 warning",
+            ],
+        ),
+        ("plivo", "Polly.Joanna", ["checked 1 file: no problems"]),
+        ("twilio", "alice", ["checked 1 file: no problems"]),
+        ("telnyx", "alice", ["checked 1 file: no problems"]),
+    ],
+)
+def test_lint_with_a_provider_checks_the_voice_once_where_it_is_written(
+    cli: CLI, write_flow: Callable[[str], Path], provider: str, voice: str, lines: list[str]
+) -> None:
+    flow = write_flow(VOICE_FLOW.format(voice=voice))
+    result = cli("lint", "--provider", provider, flow)
+    assert result.out.splitlines() == [f"{flow}:{line}" if line[0].isdigit() else line for line in lines]
+    assert result.code == (1 if "error" in lines[0] else 0)
+
+
+def test_a_voice_the_carrier_does_not_have_is_refused_before_the_call(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    flow = write_flow(VOICE_FLOW.format(voice="alice"))
+    result = cli("render", flow, "--provider", "plivo")
+    assert result.code == 1
+    assert result.err == (
+        f"callflow render: error: plivo: <Speak> voice 'alice' is not a Plivo voice; it takes {PLIVO_VOICES}\n"
+    )
+    woman = cli("render", write_flow(VOICE_FLOW.format(voice="woman")), "--provider", "plivo")
+    assert '<Speak voice="WOMAN" language="en-US">Hello.</Speak>' in woman.out

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import socket
 import subprocess
 import textwrap
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -258,7 +260,7 @@ def test_call_and_steering_go_through_a_running_server(cli: CLI, tmp_path: Path,
             2,
             "callflow dtmf: error: DIGITS takes 0-9 * # w W p P , only, found '12x'\n",
         )
-        ended = cli("end", "--call-id", call_id, *config)
+        ended = cli("end", "--call-id", call_id, "--json", *config)
         assert ended.out == f'{{"id": "{call_id}", "end_reason": "hangup-bot"}}\n'
         status = cli("status", "--call-id", call_id, "--data-dir", tmp_path / "data")
         assert "Still there?" in status.out
@@ -276,16 +278,20 @@ def test_steering_with_no_server_says_how_to_start_one(cli: CLI, tmp_path: Path,
 
 
 def _wait_until_waiting_for_the_caller(server: Server, data_dir: Path, call_id: str) -> None:
+    _wait_until_waiting_for(server, data_dir, call_id, "caller")
+
+
+def _wait_until_waiting_for(server: Server, data_dir: Path, call_id: str, whom: str) -> None:
     token = (data_dir / "control.token").read_text(encoding="utf-8").strip()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         status = httpx.get(
             f"{server.base}/api/calls/{call_id}", headers={"Authorization": f"Bearer {token}"}, timeout=5
         ).json()
-        if status["waiting_for"] == "caller":
+        if status["waiting_for"] == whom:
             return
         time.sleep(0.02)
-    raise AssertionError(f"call {call_id} never waited for the caller")
+    raise AssertionError(f"call {call_id} never waited for the {whom}")
 
 
 def test_smoke_is_a_dry_run_unless_told_yes(cli: CLI, tmp_path: Path, port: int) -> None:
@@ -493,3 +499,93 @@ def test_a_value_the_carrier_cannot_take_stops_start_up(tmp_path: Path, port: in
         "callflow serve: error: the flows have 1 value that twilio cannot take; "
         "run 'callflow lint --provider twilio'",
     ]
+
+
+def test_sigterm_drains_the_server_like_ctrl_c_and_exits_0(server: Server) -> None:
+    assert server.process is not None
+    server.process.send_signal(signal.SIGTERM)  # how systemd and containers stop a service
+    assert server.process.wait(timeout=20) == 0
+    assert "Traceback" not in server.output.read_text(encoding="utf-8")
+
+
+def test_a_request_waiting_on_a_call_is_answered_when_the_server_stops(tmp_path: Path, port: int) -> None:
+    running = Server(_config(tmp_path, port, provider="mock"), port).start()
+    token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    call_id = httpx.post(
+        f"{running.base}/api/calls",
+        json={"flow": "appointment-reminder", "vars": {"name": "Ada", "phone": "+14155550100"},
+              "inputs": ["wait:60"]},
+        headers=headers,
+        timeout=10,
+    ).json()["id"]  # fmt: skip
+    _wait_until_waiting_for_the_caller(running, tmp_path / "data", call_id)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(
+            httpx.post, f"{running.base}/api/calls/{call_id}/wait", json={"timeout": 60}, headers=headers,
+            timeout=30,
+        )  # fmt: skip
+        time.sleep(1)  # the request reaches the server and waits there
+        assert running.stop() == 0
+        answer = waiting.result()
+    assert (answer.status_code, answer.json()) == (
+        503,
+        {"error": "the server is shutting down; ask again once it is back"},
+    )
+    assert "Traceback" not in running.output.read_text(encoding="utf-8")
+
+
+def _with_meeting_flow(config: Path) -> Path:
+    """The config with the meeting-dial-in flow (a consult step) loaded too."""
+    reminder = str(EXAMPLES / "appointment-reminder.yaml")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(reminder, f"{reminder}, {EXAMPLES / 'meeting-dial-in.yaml'}"))
+    return config
+
+
+def test_a_webhook_waiting_for_the_agent_is_answered_when_the_server_stops(tmp_path: Path, port: int) -> None:
+    running = Server(_with_meeting_flow(_config(tmp_path, port, provider="mock")), port).start()
+    token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
+    call_id = httpx.post(
+        f"{running.base}/api/calls",
+        json={"flow": "meeting-dial-in", "vars": {"bridge": "+14155550100", "pin": "31"},
+              "inputs": ["say:What is on the agenda?"]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()["id"]  # fmt: skip
+    # The mock carrier's webhook with the caller's words waits for the agent's reply.
+    _wait_until_waiting_for(running, tmp_path / "data", call_id, "agent")
+    assert running.stop() == 0
+    output = running.output.read_text(encoding="utf-8")
+    assert "the webhook answered 503" in output
+    assert "Traceback" not in output
+
+
+def test_a_continue_waiting_for_the_caller_is_answered_when_the_server_stops(
+    tmp_path: Path, port: int
+) -> None:
+    running = Server(_with_meeting_flow(_config(tmp_path, port, provider="mock")), port).start()
+    token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    call_id = httpx.post(
+        f"{running.base}/api/calls",
+        json={"flow": "meeting-dial-in", "vars": {"bridge": "+14155550100", "pin": "31"},
+              "inputs": ["say:What is on the agenda?", "wait:60"]},
+        headers=headers,
+        timeout=10,
+    ).json()["id"]  # fmt: skip
+    _wait_until_waiting_for(running, tmp_path / "data", call_id, "agent")
+    with ThreadPoolExecutor(1) as pool:
+        # The agent's turn, then a wait for the caller, who stays silent.
+        waiting = pool.submit(
+            httpx.post, f"{running.base}/api/calls/{call_id}/continue",
+            json={"text": "The budget first.", "timeout": 60}, headers=headers, timeout=30,
+        )  # fmt: skip
+        _wait_until_waiting_for(running, tmp_path / "data", call_id, "caller")
+        assert running.stop() == 0
+        answer = waiting.result()
+    assert (answer.status_code, answer.json()) == (
+        503,
+        {"error": "the server is shutting down; ask again once it is back"},
+    )
+    assert "Traceback" not in running.output.read_text(encoding="utf-8")

@@ -175,7 +175,7 @@ def test_an_outbound_call_follows_plivo_from_its_request_uuid_to_its_call_uuid(
     # Ended from here: the hang-up names the call as Plivo's webhooks do.
     carrier.answer(204)
     ended = cli("end", "--call-id", call_id, *config)
-    assert ended.out == f'{{"id": "{call_id}", "end_reason": "hangup-bot"}}\n'
+    assert ended.out == f"call {call_id} ended: hangup-bot (hung up on plivo)\n"
     hang_up = carrier.requests[1]
     assert (hang_up.method, hang_up.path) == ("DELETE", f"/v1/Account/{AUTH_ID}/Call/{CALL_UUID}/")
 

@@ -211,7 +211,7 @@ def test_an_outbound_call_is_placed_steered_and_ended_through_telnyxs_api(
 
     carrier.answer(200, {"sid": CALL_SID, "status": "completed"})
     ended = cli("end", "--call-id", call_id, *config)
-    assert ended.out == f'{{"id": "{call_id}", "end_reason": "hangup-bot"}}\n'
+    assert ended.out == f"call {call_id} ended: hangup-bot (hung up on telnyx)\n"
     update = carrier.requests[1]
     assert (update.method, update.path) == (
         "POST",

@@ -37,7 +37,8 @@ def test_plain_output_is_a_readable_transcript(cli: CLI) -> None:
         "  bot    [menu] Press 1 to confirm your appointment, or 2 to cancel it.",
         "  caller [menu] cancel please",
         "  bot    [cancelled] Your appointment is cancelled.",
-        "ended: hangup-bot after 17.1 s; path: menu > cancelled",
+        # ... and the bot hangs up once that is said, 30 characters at 15 a second later.
+        "ended: hangup-bot after 19.1 s; path: menu > cancelled",
     ]
 
 
@@ -159,7 +160,7 @@ def test_a_simulated_call_is_recorded_in_the_data_folder(cli: CLI, data_dir: Pat
 
 def test_latency_figures_come_from_simulated_turns(cli: CLI) -> None:
     cli("simulate", REMINDER, *ADA, "--input", "silence", "--input", "1")
-    figures = cli("latency", "--json").json()
+    figures = cli("latency", "--include-simulated", "--json").json()
     # The silent turn is left out; the answered one: the prompt (55 characters at 15 a
     # second) and one second of the caller's reaction.
     assert figures["calls"] == 1
@@ -230,6 +231,20 @@ def test_max_duration_ends_the_call_at_its_limit_while_the_caller_waits(
         "  bot    [ask] Press 1.",
         "  bot    [ask] Press 1.",
         "ended: timeout after 12.0 s; path: ask",
+    ]
+
+
+def test_a_notify_call_lasts_as_long_as_its_greeting_takes_to_say(
+    cli: CLI, write_flow: Callable[[str], Path]
+) -> None:
+    greeting = ("Power is back. " * 20).strip()
+    flow = write_flow(f"version: 1\nname: notice\nmode: notify\nto: '+14155550100'\ngreeting: {greeting}\n")
+    result = cli("simulate", flow)
+    assert (result.code, result.err) == (0, "")
+    # Two seconds of ringing, then 299 characters at 15 a second before the hang-up.
+    assert result.out.splitlines()[1:] == [
+        f"  bot    {greeting}",
+        "ended: completed after 21.9 s; path: no steps",
     ]
 
 

@@ -93,3 +93,28 @@ def test_a_folder_without_test_files_is_a_usage_error(cli: CLI, tmp_path: Path) 
     result = cli("test", tmp_path)
     assert result.code == 2
     assert "no flow test files (*.test.yaml) in this folder" in result.err
+
+
+def test_a_flow_given_instead_of_its_tests_says_where_they_are(cli: CLI) -> None:
+    flow = EXAMPLES / "appointment-reminder.yaml"
+    result = cli("test", flow)
+    assert result.code == 2
+    assert result.out.splitlines() == [
+        str(flow),
+        f"  ERROR {flow} is a flow, not a flow test file; its tests are in {EXAMPLES / 'appointment-reminder.test.yaml'}",
+        "0 passed, 0 failed",
+    ]
+    assert result.err == ""
+
+
+def test_a_flow_without_tests_given_to_test_says_where_to_write_them(
+    cli: CLI, write_flow: Callable[..., Path]
+) -> None:
+    flow = write_flow(FLOW, "yes-no.yaml")
+    result = cli("test", flow)
+    assert result.code == 2
+    assert (
+        f"  ERROR {flow} is a flow, not a flow test file; write its tests in "
+        f"{flow.parent / 'yes-no.test.yaml'} (see docs/flow-tests.md)"
+    ) in result.out.splitlines()
+    assert result.err == ""

@@ -112,7 +112,9 @@ def test_control_requests_need_the_token_and_good_input(data_dir: Path) -> None:
         anonymous = httpx.post(f"{server.base}/api/calls", json={"flow": "appointment-reminder"}, timeout=10)
         assert anonymous.status_code == 401
         assert server.api("POST", "/api/calls", {"flow": "nope", "vars": {}}).json() == {
-            "error": "no flow named 'nope' is loaded (loaded: appointment-reminder, inbound-hotline, meeting-dial-in, support-menu)"
+            "error": "no flow named 'nope' is loaded (loaded: appointment-reminder, inbound-hotline, "
+            "meeting-dial-in, support-menu); to load it, list its file under 'flows:' in the server's "
+            "config (callflow.yaml by default) and restart 'callflow serve'"
         }
         missing = server.api("POST", "/api/calls", {"flow": "appointment-reminder", "vars": {"name": "Ada"}})
         assert (missing.status_code, missing.json()["error"]) == (
