@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Self
 
 import httpx
+from twilio.request_validator import RequestValidator
 
 from runner.store import open_store
 from runner.types import CallRecord
-from tests.conftest import PROJECT
+from tests.conftest import EXAMPLES, PROJECT
 
 
 def free_port() -> int:
@@ -104,3 +105,43 @@ class ServeProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=20)
+
+
+AUTH_TOKEN = "twilio-test-token-0123456789"
+
+
+def twilio_config(folder: Path, port: int, provider: str = "twilio", extra: str = "") -> Path:
+    """A Twilio server's config in ``folder`` (``provider`` may name another), plus ``extra``."""
+    path = folder / "callflow.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            provider: {provider}
+            from_number: "+14155550199"
+            twilio:
+              account_sid: AC00000000000000000000000000000000
+              auth_token: {AUTH_TOKEN}
+            public_url: http://127.0.0.1:{port}
+            serve: {{port: {port}}}
+            inbound: {{policy: open, flow: {EXAMPLES / "inbound-hotline.yaml"}}}
+            flows: [{EXAMPLES / "appointment-reminder.yaml"}]
+            data_dir: {folder / "data"}
+            """
+        )
+        + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+class TwilioServer(ServeProcess):
+    """The test is the carrier, on this machine: public_url is on loopback."""
+
+    def __init__(self, config: Path, port: int) -> None:
+        super().__init__(config, port, "--allow-private-url")
+
+    def carrier_post(self, path_and_query: str, form: dict[str, str]) -> httpx.Response:
+        """What Twilio would send: signed by the official Twilio library."""
+        url = f"{self.base}{path_and_query}"
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+        return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)

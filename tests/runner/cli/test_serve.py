@@ -20,50 +20,18 @@ from twilio.request_validator import RequestValidator
 
 from runner.store import open_store
 from tests.conftest import CLI, EXAMPLES
-from tests.runner.cli.serve_process import ServeProcess, serve_command
-
-AUTH_TOKEN = "twilio-test-token-0123456789"
-
-
-def _config(folder: Path, port: int, provider: str = "twilio", extra: str = "") -> Path:
-    path = folder / "callflow.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            provider: {provider}
-            from_number: "+14155550199"
-            twilio:
-              account_sid: AC00000000000000000000000000000000
-              auth_token: {AUTH_TOKEN}
-            public_url: http://127.0.0.1:{port}
-            serve: {{port: {port}}}
-            inbound: {{policy: open, flow: {EXAMPLES / "inbound-hotline.yaml"}}}
-            flows: [{EXAMPLES / "appointment-reminder.yaml"}]
-            data_dir: {folder / "data"}
-            """
-        )
-        + extra,
-        encoding="utf-8",
-    )
-    return path
-
-
-class Server(ServeProcess):
-    """The test is the carrier, on this machine: public_url is on loopback."""
-
-    def __init__(self, config: Path, port: int) -> None:
-        super().__init__(config, port, "--allow-private-url")
-
-    def carrier_post(self, path_and_query: str, form: dict[str, str]) -> httpx.Response:
-        """What Twilio would send: signed by the official Twilio library."""
-        url = f"{self.base}{path_and_query}"
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-        return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+from tests.runner.cli.serve_process import (
+    AUTH_TOKEN,
+    ServeProcess,
+    TwilioServer,
+    serve_command,
+    twilio_config,
+)
 
 
 @pytest.fixture
-def server(tmp_path: Path, port: int) -> Iterator[Server]:
-    running = Server(_config(tmp_path, port), port).start()
+def server(tmp_path: Path, port: int) -> Iterator[TwilioServer]:
+    running = TwilioServer(twilio_config(tmp_path, port), port).start()
     yield running
     running.stop()
 
@@ -78,7 +46,7 @@ def _gather_action(document: str) -> str:
 
 
 def test_a_call_carries_on_after_the_server_is_killed_and_started_again(
-    server: Server, tmp_path: Path
+    server: TwilioServer, tmp_path: Path
 ) -> None:
     first = server.carrier_post("/voice/webhook", {**INBOUND, "CallStatus": "ringing"})
     assert first.status_code == 200
@@ -100,7 +68,7 @@ def test_a_call_carries_on_after_the_server_is_killed_and_started_again(
     assert record.end_reason.value == "hangup-bot"
 
 
-def test_an_unsigned_or_forged_request_changes_nothing(server: Server, tmp_path: Path) -> None:
+def test_an_unsigned_or_forged_request_changes_nothing(server: TwilioServer, tmp_path: Path) -> None:
     unsigned = httpx.post(f"{server.base}/voice/webhook", data=INBOUND, timeout=10)
     assert (unsigned.status_code, unsigned.text) == (401, "the carrier's signature headers are missing")
     forged = httpx.post(
@@ -112,7 +80,7 @@ def test_an_unsigned_or_forged_request_changes_nothing(server: Server, tmp_path:
     )
 
 
-def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
+def test_ctrl_c_stops_the_server_cleanly(server: TwilioServer) -> None:
     assert server.stop() == 0
     output = server.output.read_text(encoding="utf-8")
     assert output.startswith(f"callflow serving on {server.base} (webhook /voice/webhook, provider twilio")
@@ -121,7 +89,7 @@ def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
 def test_a_flow_that_does_not_lint_stops_start_up(cli: CLI, tmp_path: Path, port: int) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nname: broken\ngreeting: '{{ nme }}'\n", encoding="utf-8")
-    config = _config(tmp_path, port)
+    config = twilio_config(tmp_path, port)
     config.write_text(
         config.read_text(encoding="utf-8").replace(str(EXAMPLES / "appointment-reminder.yaml"), str(broken))
     )
@@ -160,7 +128,7 @@ REFUSED_AS_UNREACHABLE = (
 def test_serve_refuses_a_public_url_no_carrier_can_reach(
     tmp_path: Path, port: int, public_url: str | None, reason: str
 ) -> None:
-    config = _config(tmp_path, port)
+    config = twilio_config(tmp_path, port)
     text = config.read_text(encoding="utf-8")
     wanted = "" if public_url is None else f"public_url: {public_url.format(port=port)}\n"
     config.write_text(text.replace(f"public_url: http://127.0.0.1:{port}\n", wanted), encoding="utf-8")
@@ -171,7 +139,7 @@ def test_serve_refuses_a_public_url_no_carrier_can_reach(
 
 
 def test_allow_private_url_starts_the_server_anyway(tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port)  # twilio, public_url on loopback
+    config = twilio_config(tmp_path, port)  # twilio, public_url on loopback
     running = ServeProcess(config, port, "--allow-private-url").start()
     try:
         assert httpx.get(f"{running.base}/healthz", timeout=5).status_code == 200
@@ -182,7 +150,7 @@ def test_allow_private_url_starts_the_server_anyway(tmp_path: Path, port: int) -
 def test_call_refuses_to_start_its_own_server_where_no_carrier_can_reach_it(
     cli: CLI, tmp_path: Path, port: int
 ) -> None:
-    config = _config(tmp_path, port)  # twilio, public_url on loopback, no server running
+    config = twilio_config(tmp_path, port)  # twilio, public_url on loopback, no server running
     result = cli(
         "call", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
         "--config", config,
@@ -207,7 +175,7 @@ def test_call_refuses_to_start_its_own_server_where_no_carrier_can_reach_it(
 def test_public_url_may_be_the_base_address_or_the_webhook_url_itself(
     tmp_path: Path, port: int, public_url: str
 ) -> None:
-    config = _config(tmp_path, port)
+    config = twilio_config(tmp_path, port)
     text = config.read_text(encoding="utf-8")
     config.write_text(
         text.replace(
@@ -215,7 +183,7 @@ def test_public_url_may_be_the_base_address_or_the_webhook_url_itself(
         ),
         encoding="utf-8",
     )
-    running = Server(config, port).start()
+    running = TwilioServer(config, port).start()
     try:
         # The carrier signs the URL it calls: the webhook URL, whichever form public_url has.
         answer = running.carrier_post("/voice/webhook", {**INBOUND, "CallStatus": "ringing"})
@@ -228,7 +196,7 @@ def test_public_url_may_be_the_base_address_or_the_webhook_url_itself(
 
 
 def test_call_with_no_server_running_starts_one_for_the_call(cli: CLI, tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port, provider="mock")
+    config = twilio_config(tmp_path, port, provider="mock")
     result = cli(
         "call", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
         "--input", "2", "--config", config,
@@ -244,7 +212,7 @@ def test_call_with_no_server_running_starts_one_for_the_call(cli: CLI, tmp_path:
 
 
 def test_call_and_steering_go_through_a_running_server(cli: CLI, tmp_path: Path, port: int) -> None:
-    running = Server(_config(tmp_path, port, provider="mock"), port).start()
+    running = TwilioServer(twilio_config(tmp_path, port, provider="mock"), port).start()
     try:
         config = ("--config", running.config)
         placed = cli(
@@ -270,18 +238,18 @@ def test_call_and_steering_go_through_a_running_server(cli: CLI, tmp_path: Path,
 
 def test_steering_with_no_server_says_how_to_start_one(cli: CLI, tmp_path: Path, port: int) -> None:
     result = cli(
-        "speak", "--call-id", "call-1", "Hello", "--config", _config(tmp_path, port, provider="mock")
+        "speak", "--call-id", "call-1", "Hello", "--config", twilio_config(tmp_path, port, provider="mock")
     )
     assert result.code == 1
     assert "no callflow server is running at" in result.err
     assert "start one with 'callflow serve'" in result.err
 
 
-def _wait_until_waiting_for_the_caller(server: Server, data_dir: Path, call_id: str) -> None:
+def _wait_until_waiting_for_the_caller(server: TwilioServer, data_dir: Path, call_id: str) -> None:
     _wait_until_waiting_for(server, data_dir, call_id, "caller")
 
 
-def _wait_until_waiting_for(server: Server, data_dir: Path, call_id: str, whom: str) -> None:
+def _wait_until_waiting_for(server: TwilioServer, data_dir: Path, call_id: str, whom: str) -> None:
     token = (data_dir / "control.token").read_text(encoding="utf-8").strip()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -295,7 +263,7 @@ def _wait_until_waiting_for(server: Server, data_dir: Path, call_id: str, whom: 
 
 
 def test_smoke_is_a_dry_run_unless_told_yes(cli: CLI, tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port, provider="mock")
+    config = twilio_config(tmp_path, port, provider="mock")
     dry = cli("smoke", "--to", "+14155550100", "--config", config)
     assert dry.code == 0
     assert dry.out.splitlines()[-1] == (
@@ -310,7 +278,7 @@ def test_smoke_is_a_dry_run_unless_told_yes(cli: CLI, tmp_path: Path, port: int)
 
 
 def test_smoke_places_nothing_when_a_check_fails(cli: CLI, tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port)  # twilio, with a loopback public_url no carrier can reach
+    config = twilio_config(tmp_path, port)  # twilio, with a loopback public_url no carrier can reach
     result = cli("smoke", "--to", "+14155550100", "--yes", "--config", config)
     assert result.code == 1
     assert "FAIL webhook-exposure: " in result.out
@@ -318,13 +286,13 @@ def test_smoke_places_nothing_when_a_check_fails(cli: CLI, tmp_path: Path, port:
 
 
 def test_smoke_checks_the_number_before_anything(cli: CLI, tmp_path: Path, port: int) -> None:
-    result = cli("smoke", "--to", "12345", "--config", _config(tmp_path, port, provider="mock"))
+    result = cli("smoke", "--to", "12345", "--config", twilio_config(tmp_path, port, provider="mock"))
     assert result.code == 2
     assert result.err.startswith("callflow smoke: error: --to: expected an E.164 phone number")
 
 
 def test_smoke_goes_through_a_running_server(cli: CLI, tmp_path: Path, port: int) -> None:
-    running = Server(_config(tmp_path, port, provider="mock"), port).start()
+    running = TwilioServer(twilio_config(tmp_path, port, provider="mock"), port).start()
     try:
         result = cli("smoke", "--to", "+14155550100", "--yes", "--config", running.config)
         assert result.code == 0, result.err
@@ -334,7 +302,7 @@ def test_smoke_goes_through_a_running_server(cli: CLI, tmp_path: Path, port: int
 
 
 def test_record_commands_find_the_data_folder_the_config_names(cli: CLI, tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port, provider="mock")
+    config = twilio_config(tmp_path, port, provider="mock")
     summary = cli(
         "simulate", EXAMPLES / "appointment-reminder.yaml", "--var", "name=Ada", "--var", "phone=+14155550100",
         "--input", "1", "--json", "--config", config,
@@ -346,8 +314,8 @@ def test_record_commands_find_the_data_folder_the_config_names(cli: CLI, tmp_pat
 
 
 def test_the_config_sets_how_many_requests_one_address_may_have_in_flight(tmp_path: Path, port: int) -> None:
-    config = _config(tmp_path, port, extra="webhook_security: {max_in_flight_per_address: 2}\n")
-    server = Server(config, port).start()
+    config = twilio_config(tmp_path, port, extra="webhook_security: {max_in_flight_per_address: 2}\n")
+    server = TwilioServer(config, port).start()
     try:
         connections = []
         for number in range(3):
@@ -376,7 +344,7 @@ def test_the_config_sets_how_many_requests_one_address_may_have_in_flight(tmp_pa
         server.stop()
 
 
-def _call_counts(server: Server) -> dict[str, float]:
+def _call_counts(server: TwilioServer) -> dict[str, float]:
     """The callflow_calls_* samples of /metrics, by name and labels."""
     text = httpx.get(f"{server.base}/metrics", timeout=10).text
     samples = (line.rsplit(" ", 1) for line in text.splitlines() if line.startswith("callflow_calls_"))
@@ -385,7 +353,7 @@ def _call_counts(server: Server) -> dict[str, float]:
     }
 
 
-def test_metrics_count_each_call_once_across_a_restart(server: Server) -> None:
+def test_metrics_count_each_call_once_across_a_restart(server: TwilioServer) -> None:
     second = {**INBOUND, "CallSid": "CA-inbound-2"}
     action = _gather_action(server.carrier_post("/voice/webhook", {**INBOUND, "CallStatus": "ringing"}).text)
     server.carrier_post("/voice/webhook", {**second, "CallStatus": "ringing"})
@@ -501,7 +469,7 @@ def test_a_value_the_carrier_cannot_take_stops_start_up(tmp_path: Path, port: in
     ]
 
 
-def test_sigterm_drains_the_server_like_ctrl_c_and_exits_0(server: Server) -> None:
+def test_sigterm_drains_the_server_like_ctrl_c_and_exits_0(server: TwilioServer) -> None:
     assert server.process is not None
     server.process.send_signal(signal.SIGTERM)  # how systemd and containers stop a service
     assert server.process.wait(timeout=20) == 0
@@ -509,7 +477,7 @@ def test_sigterm_drains_the_server_like_ctrl_c_and_exits_0(server: Server) -> No
 
 
 def test_a_request_waiting_on_a_call_is_answered_when_the_server_stops(tmp_path: Path, port: int) -> None:
-    running = Server(_config(tmp_path, port, provider="mock"), port).start()
+    running = TwilioServer(twilio_config(tmp_path, port, provider="mock"), port).start()
     token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
     headers = {"Authorization": f"Bearer {token}"}
     call_id = httpx.post(
@@ -544,7 +512,7 @@ def _with_meeting_flow(config: Path) -> Path:
 
 
 def test_a_webhook_waiting_for_the_agent_is_answered_when_the_server_stops(tmp_path: Path, port: int) -> None:
-    running = Server(_with_meeting_flow(_config(tmp_path, port, provider="mock")), port).start()
+    running = TwilioServer(_with_meeting_flow(twilio_config(tmp_path, port, provider="mock")), port).start()
     token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
     call_id = httpx.post(
         f"{running.base}/api/calls",
@@ -564,7 +532,7 @@ def test_a_webhook_waiting_for_the_agent_is_answered_when_the_server_stops(tmp_p
 def test_a_continue_waiting_for_the_caller_is_answered_when_the_server_stops(
     tmp_path: Path, port: int
 ) -> None:
-    running = Server(_with_meeting_flow(_config(tmp_path, port, provider="mock")), port).start()
+    running = TwilioServer(_with_meeting_flow(twilio_config(tmp_path, port, provider="mock")), port).start()
     token = (tmp_path / "data" / "control.token").read_text(encoding="utf-8").strip()
     headers = {"Authorization": f"Bearer {token}"}
     call_id = httpx.post(

@@ -4,29 +4,18 @@ restarts of a real ``callflow serve`` (whose replay cache a restart empties)."""
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
 from runner.store import open_store
-from tests.conftest import EXAMPLES
-from tests.runner.cli.serve_process import ServeProcess
+from tests.runner.cli.serve_process import TwilioServer, twilio_config
 
-AUTH_TOKEN = "twilio-test-token-0123456789"
 INBOUND = {"CallSid": "CA-repeat-1", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
 
 
-class Server(ServeProcess):
-    def carrier_post(self, path_and_query: str, form: dict[str, str]) -> httpx.Response:
-        """What Twilio would send: signed by the official Twilio library."""
-        url = f"{self.base}{path_and_query}"
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-        return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
-
+class Server(TwilioServer):
     def restart(self) -> None:
         self.kill()
         self.start()
@@ -34,24 +23,7 @@ class Server(ServeProcess):
 
 @pytest.fixture
 def server(tmp_path: Path, port: int) -> Iterator[Server]:
-    config = tmp_path / "callflow.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""
-            provider: twilio
-            from_number: "+14155550199"
-            twilio:
-              account_sid: AC00000000000000000000000000000000
-              auth_token: {AUTH_TOKEN}
-            public_url: http://127.0.0.1:{port}
-            serve: {{port: {port}}}
-            inbound: {{policy: open, flow: {EXAMPLES / "inbound-hotline.yaml"}}}
-            data_dir: {tmp_path / "data"}
-            """
-        ),
-        encoding="utf-8",
-    )
-    running = Server(config, port, "--allow-private-url").start()
+    running = Server(twilio_config(tmp_path, port), port).start()
     yield running
     running.stop()
 
