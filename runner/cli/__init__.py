@@ -16,6 +16,7 @@ from runner.cli import (
     call,
     config,
     export,
+    expose,
     graph,
     latency,
     lint,
@@ -52,6 +53,7 @@ _COMMANDS = (
     setup,
     smoke,
     serve,
+    expose,
     call,
     steer,
 )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import socket
 import sys
+from contextlib import ExitStack
+from pathlib import Path
 
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
@@ -14,6 +18,8 @@ from runner.cli._server_args import (
     data_dir_for,
     refuse_unreachable_public_url,
 )
+from runner.cli.expose import add_with_argument, print_addresses, tunnel_or_fail
+from runner.config import Config
 from runner.providers import ProviderError
 from runner.server import bind, serve_foreground
 from runner.server._factory import ServerSetupError, build_server
@@ -33,15 +39,18 @@ as the nearest one it accepts, with a warning at start-up.
 
 For a carrier other than mock, a public_url that is not set, or that names this
 machine or a private network, stops start-up too (no carrier could reach it), unless
---allow-private-url is given.
+--allow-private-url is given. --expose opens a tunnel instead (as 'callflow expose'
+does, --with picks the tool) for the life of the server and uses its address as
+public_url.
 
 Ctrl-C or SIGTERM lets requests in flight finish, then exits (status 0); a request
 that waits on a call (the control API's wait or continue, a webhook waiting for the
 agent's reply) is answered at once with 503 "the server is shutting down"."""
 EXIT_STATUS = """\
-exit status: 0 stopped, 1 cannot listen on the address, 2 the config file cannot be
-read or is invalid, a flow in it does not lint clean or the carrier cannot take it,
-or the arguments are wrong."""
+exit status: 0 stopped, 1 cannot listen on the address or the tunnel of --expose
+failed, 2 the config file cannot be read or is invalid, a flow in it does not lint
+clean or the carrier cannot take it, no tunnel tool is installed, or the arguments
+are wrong."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,19 +62,40 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_server_arguments(parser)
     add_allow_private_url_argument(parser)
+    parser.add_argument(
+        "--expose",
+        action="store_true",
+        help="open a tunnel for the life of the server and use its address as public_url "
+        "(see 'callflow expose')",
+    )
+    add_with_argument(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config_or_fail(args)
     data_dir = data_dir_for(args, config)
-    refuse_unreachable_public_url(config, args.allow_private_url)
+    if args.tunnel_tool is not None and not args.expose:
+        raise UsageError("--with names the tunnel tool of --expose; pass --expose too")
+    if not args.expose:
+        refuse_unreachable_public_url(config, args.allow_private_url)
     try:
         sock = bind(config.serve.bind, config.serve.port)
     except OSError as error:
         raise CommandError(
             f"cannot listen on {config.serve.bind}:{config.serve.port}: {error.strerror}"
         ) from None
+    with ExitStack() as tunnel:
+        tunnel.callback(sock.close)
+        if args.expose:
+            port = sock.getsockname()[1]
+            opened = tunnel.enter_context(tunnel_or_fail(port, args.tunnel_tool))
+            print_addresses(opened, config, port)
+            config = dataclasses.replace(config, public_url=opened.public_url)
+        return _serve(config, data_dir, sock)
+
+
+def _serve(config: Config, data_dir: Path, sock: socket.socket) -> int:
     try:
         parts = build_server(config, data_dir, sock.getsockname()[1])
     except ServerSetupError as error:

@@ -18,9 +18,9 @@ STEER = (
         (
             "serve",
             (
-                "exit status: 0 stopped, 1 cannot listen on the address, 2 the config file cannot be read or "
-                "is invalid, a flow in it does not lint clean or the carrier cannot take it, or the "
-                "arguments are wrong.",
+                "exit status: 0 stopped, 1 cannot listen on the address or the tunnel of --expose failed, "
+                "2 the config file cannot be read or is invalid, a flow in it does not lint clean or the "
+                "carrier cannot take it, no tunnel tool is installed, or the arguments are wrong.",
             ),
         ),
         ("speak", STEER),
@@ -28,6 +28,13 @@ STEER = (
         ("dtmf", STEER),
         ("end", STEER),
         ("schema", ("exit status: 0 printed, 2 the arguments are wrong.",)),
+        (
+            "expose",
+            (
+                "exit status: 1 the tool exited or printed no address within 30 s, 2 no tunnel tool is "
+                "installed, the config file cannot be read or the arguments are wrong, 130 Ctrl-C.",
+            ),
+        ),
     ],
 )
 def test_help_lists_the_exit_statuses(cli: CLI, command: str, exit_status: tuple[str, ...]) -> None:
