@@ -58,3 +58,20 @@ def write_flow(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+#: A flow that gathers a zip code and says back what it heard; ``{gather}`` is its gather.
+ZIP_FLOW = """
+version: 1
+name: zip
+mode: conversation
+to: "+14155550100"
+steps:
+  ask:
+    say: Key in your zip code.
+    gather: {gather}
+    on:
+      any: heard
+  heard:
+    say: "You entered {{{{ last.digits }}}}."
+"""

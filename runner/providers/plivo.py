@@ -180,33 +180,37 @@ def _error_message(answer: Any) -> str | None:
 def signature_valid(
     auth_token: str, url: str, nonce: str, params: Sequence[tuple[str, str]], signature_header: str
 ) -> bool:
-    """Whether the X-Plivo-Signature-V3 header signs this request (its nonce header: ``nonce``).
+    """Whether the X-Plivo-Signature-V3 header signs this request (see ``verified_text``)."""
+    return verified_text(auth_token, url, nonce, params, signature_header) is not None
+
+
+def verified_text(
+    auth_token: str, url: str, nonce: str, params: Sequence[tuple[str, str]], signature_header: str
+) -> bytes | None:
+    """The text the X-Plivo-Signature-V3 header signs, when it signs this request (its
+    nonce header: ``nonce``); None when it does not.
 
     The signed text is ``scheme://host/path``; then, when there is a query or there are POST
     parameters, ``?`` and the query sorted as ``k=v`` joined by ``&``; then ``.`` when there
     are both; then the POST parameters sorted by name (equal names by value) as ``kv`` run
     together; then ``.`` and the nonce. The header may list several signatures separated by
-    commas: any one may match. Hostile input gives False, never an exception.
+    commas: any one may match. Hostile input gives None, never an exception. The text is
+    the same for every way of sending one request (query and field order,
+    percent-encoding), so the replay cache keys on it.
     """
     try:
-        message = signed_text(url, nonce, params)
+        message = f"{_signed_url(url, params)}.{nonce}".encode()
         offered = [part.strip().encode("ascii") for part in signature_header.split(",")]
         mac = _keyed(auth_token).copy()
     except (UnicodeError, ValueError, TypeError):
-        return False
+        return None
     mac.update(message)
     expected = base64.b64encode(mac.digest())
     valid = False
     for candidate in offered:
         # No early exit: the time taken does not tell which signature matched.
         valid |= hmac.compare_digest(expected, candidate)
-    return valid
-
-
-def signed_text(url: str, nonce: str, params: Sequence[tuple[str, str]]) -> bytes:
-    """The text a V3 signature covers: the same for every way of sending one request
-    (query and field order, percent-encoding), so the replay cache keys on it."""
-    return f"{_signed_url(url, params)}.{nonce}".encode()
+    return message if valid else None
 
 
 @functools.lru_cache(maxsize=8)

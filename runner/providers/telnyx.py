@@ -135,27 +135,35 @@ def _error_detail(answer: Any) -> str | None:
 def signature_valid(
     public_key: str, timestamp: str, body: bytes, signature: str, now: float, tolerance: float = 300
 ) -> bool:
-    """Whether ``signature`` (telnyx-signature-ed25519, base64) signs ``timestamp|body``.
+    """Whether ``signature`` signs ``timestamp|body`` (see ``verified_text``)."""
+    return verified_text(public_key, timestamp, body, signature, now, tolerance) is not None
+
+
+def verified_text(
+    public_key: str, timestamp: str, body: bytes, signature: str, now: float, tolerance: float = 300
+) -> bytes | None:
+    """``timestamp|body`` when ``signature`` (telnyx-signature-ed25519, base64) signs it;
+    None otherwise. Ed25519 signs the bytes as sent: no other bytes share a signature.
 
     ``public_key`` is the account's base64 Ed25519 key, ``timestamp`` the telnyx-timestamp
     header (Unix seconds) and ``now`` the current Unix time: a timestamp more than
     ``tolerance`` seconds away is refused, so a captured request cannot be replayed later.
-    Hostile or malformed input gives False, never an exception.
+    Hostile or malformed input gives None, never an exception.
     """
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _TIMESTAMP_MAX_DIGITS:
-        return False
+        return None
     # Written so that a NaN clock refuses rather than accepts.
     if not abs(now - int(timestamp)) <= tolerance:
-        return False
+        return None
     key = _public_key(public_key)
     if key is None:
-        return False
+        return None
+    signed = timestamp.encode() + b"|" + body
     try:
-        raw = base64.b64decode(signature, validate=True)
-        key.verify(raw, timestamp.encode() + b"|" + body)
+        key.verify(base64.b64decode(signature, validate=True), signed)
     except (binascii.Error, ValueError, InvalidSignature):
-        return False
-    return True
+        return None
+    return signed
 
 
 @functools.lru_cache(maxsize=8)

@@ -126,14 +126,28 @@ def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> s
 
 
 def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]], signature: str) -> bool:
-    """Whether ``signature`` (the X-Twilio-Signature header) signs this request.
+    """Whether ``signature`` (the X-Twilio-Signature header) signs this request (see ``verified_text``)."""
+    return verified_text(auth_token, url, params, signature) is not None
+
+
+def verified_text(
+    auth_token: str, url: str, params: Sequence[tuple[str, str]], signature: str
+) -> bytes | None:
+    """The text ``signature`` (the X-Twilio-Signature header) signs, when it signs this
+    request; None when it does not.
 
     The signed text is ``url`` (the full public URL with its query) followed by each POST
     parameter's name and value, sorted by name; a repeated name's values are sorted and a
     repeated name-value pair counts once, as Twilio's SDKs sign them. Twilio is not
     consistent about ``:443`` / ``:80``, so the URL is also tried with the default port
-    added or removed; any other port must match. Hostile input gives False, never an
+    added or removed; any other port must match. Hostile input gives None, never an
     exception.
+
+    The text returned is the same for every way of sending one request (the URL without
+    its default port, then the fields): field order, percent-encoding, empty ``&`` parts,
+    a repeated pair and the port change the bytes sent but not the signature, so the
+    replay cache keys on it. No separator stands between the URL and the fields, as the
+    signature has none: whatever keeps the signature valid keeps this text the same.
     """
     try:
         expected = signature.encode("ascii")
@@ -141,7 +155,7 @@ def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]]
         urls = [candidate.encode() for candidate in _with_and_without_default_port(url)]
         keyed = _keyed(auth_token)
     except (UnicodeError, ValueError, TypeError):
-        return False
+        return None
     valid = False
     for signed_url in urls:
         mac = keyed.copy()
@@ -149,18 +163,7 @@ def signature_valid(auth_token: str, url: str, params: Sequence[tuple[str, str]]
         mac.update(posted)
         # No early exit: the time taken does not tell which variant matched.
         valid |= hmac.compare_digest(base64.b64encode(mac.digest()), expected)
-    return valid
-
-
-def signed_text(url: str, params: Sequence[tuple[str, str]]) -> bytes:
-    """The text a signature over this request covers, one way for every way of sending it.
-
-    Field order, percent-encoding, empty ``&`` parts, a repeated pair and the default
-    port change the bytes sent but not the signature, so none of them changes this text:
-    the replay cache keys on it. No separator is added between the URL and the fields,
-    as the signature adds none: whatever keeps the signature valid keeps this the same.
-    """
-    return _with_and_without_default_port(url)[0].encode() + _posted(params)
+    return urls[0] + posted if valid else None
 
 
 def _posted(params: Sequence[tuple[str, str]]) -> bytes:

@@ -9,7 +9,7 @@ In this order, cheapest refusal first:
 4. The body is at most ``max_body`` bytes (413) and arrives within ``body_seconds`` (408).
 5. The signature is checked over the public URL and the body (401); nothing about
    any call changes on a failure.
-6. A request whose signed text (see ``SignatureCheck.replay_key``) was answered in the
+6. A request whose signed text (see ``SignatureCheck.verify``) was answered in the
    last ten minutes gets that answer again and has no effect: a carrier's retry is
    answered as the first request was, and a copy made by anyone else changes nothing.
 
@@ -44,15 +44,9 @@ class SignatureCheck(Protocol):
 
     def verify(
         self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bool:
-        """Whether the request is signed by the carrier. Never raises on hostile input."""
-        ...
-
-    def replay_key(
-        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bytes:
-        """The text the signature covers, the same for every copy it accepts (call after
-        ``verify`` accepted the request)."""
+    ) -> bytes | None:
+        """The text the carrier's signature covers, the same for every copy of the request
+        it accepts; None when the carrier did not sign it. Never raises on hostile input."""
         ...
 
 
@@ -179,9 +173,10 @@ class WebhookGuard:
         url = self.public_url.url(scope.get("scheme", "http"), headers, address, scope["path"], query_string)
         if url is None:
             return self._refuse(400, "the Host header is not a valid host")
-        if not self.check.verify(url, headers, body, params):
+        signed = self.check.verify(url, headers, body, params)
+        if signed is None:
             return self._refuse(401, "the signature does not match")
-        key = ReplayCache.key(self.check.replay_key(url, headers, body, params))
+        key = ReplayCache.key(signed)
         answer, repeated = await self.replays.answer_once(key, lambda: self.handler(query, dict(params)))
         if repeated:
             self.on_repeat()

@@ -1,8 +1,8 @@
 """Each carrier's webhook signature, as the guard asks for it.
 
 The algorithms live in the carrier modules (``runner.providers.twilio`` and so on);
-this module says which headers carry them and what names one delivery for the
-replay cache: the text the signature covers, so that a copy sent in other bytes that
+this module says which headers carry them. A check gives back the text the signature
+covers, which names one delivery for the replay cache: a copy sent in other bytes that
 the signature still accepts is the same delivery.
 """
 
@@ -24,13 +24,8 @@ class TwilioSignature:
 
     def verify(
         self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bool:
-        return twilio.signature_valid(self._token, url, params, headers["x-twilio-signature"])
-
-    def replay_key(
-        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bytes:
-        return twilio.signed_text(url, params)
+    ) -> bytes | None:
+        return twilio.verified_text(self._token, url, params, headers["x-twilio-signature"])
 
 
 class PlivoSignature:
@@ -41,15 +36,10 @@ class PlivoSignature:
 
     def verify(
         self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bool:
-        return plivo.signature_valid(
+    ) -> bytes | None:
+        return plivo.verified_text(
             self._token, url, headers["x-plivo-signature-v3-nonce"], params, headers["x-plivo-signature-v3"]
         )
-
-    def replay_key(
-        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bytes:
-        return plivo.signed_text(url, headers["x-plivo-signature-v3-nonce"], params)
 
 
 class TelnyxSignature:
@@ -61,13 +51,7 @@ class TelnyxSignature:
 
     def verify(
         self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bool:
-        return telnyx.signature_valid(
+    ) -> bytes | None:
+        return telnyx.verified_text(
             self._key, headers["telnyx-timestamp"], body, headers["telnyx-signature-ed25519"], self._clock()
         )
-
-    def replay_key(
-        self, url: str, headers: Mapping[str, str], body: bytes, params: list[tuple[str, str]]
-    ) -> bytes:
-        # Ed25519 signs these bytes as sent: any other bytes need another signature.
-        return headers["telnyx-timestamp"].encode() + b"|" + body

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, EXAMPLES
+from tests.conftest import CLI, EXAMPLES, ZIP_FLOW
 
 REMINDER = EXAMPLES / "appointment-reminder.yaml"
 ADA = ("--var", "name=Ada", "--var", "phone=+14155550100")
@@ -167,22 +167,6 @@ def test_latency_figures_come_from_simulated_turns(cli: CLI) -> None:
     assert figures["turn_latency"]["count"] == 1
     assert figures["listen_wait"]["p50"] == 1.0
     assert figures["turn_latency"]["p50"] == pytest.approx(1.0 + 55 / 15, abs=1e-6)
-
-
-ZIP_FLOW = """
-version: 1
-name: zip
-mode: conversation
-to: "+14155550100"
-steps:
-  ask:
-    say: Key in your zip code.
-    gather: {gather}
-    on:
-      any: heard
-  heard:
-    say: "You entered {{{{ last.digits }}}}."
-"""
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ZIP_FLOW
 from tests.runner.server.harness import running_server
 
 
@@ -18,25 +18,7 @@ def test_the_mock_carrier_sends_the_digits_without_the_finishing_key(
     data_dir: Path, tmp_path: Path, gather: str, keys: str, heard: str
 ) -> None:
     flow = tmp_path / "zip.yaml"
-    flow.write_text(
-        textwrap.dedent(
-            f"""
-            version: 1
-            name: zip
-            mode: conversation
-            to: "+14155550100"
-            steps:
-              ask:
-                say: Key in your zip code.
-                gather: {gather}
-                on:
-                  any: heard
-              heard:
-                say: "You entered {{{{ last.digits }}}}."
-            """
-        ),
-        encoding="utf-8",
-    )
+    flow.write_text(ZIP_FLOW.format(gather=gather), encoding="utf-8")
     with running_server(data_dir, flows=[flow]) as server:
         started = server.api("POST", "/api/calls", {"flow": "zip", "inputs": [keys]})
         assert started.status_code == 201, started.text
