@@ -4,13 +4,19 @@ The loader composes the YAML node graph and builds the data itself instead of le
 the YAML library construct objects. That way no tag can make it build anything but
 JSON-like values, a duplicated key is reported where it stands and the rest of the
 file is still checked, and every key and value keeps its line and column.
+
+The nodes come from libyaml through ruamel.yaml's C parser when it is installed and
+takes the text (``flows/_compose.py``), else from ruamel.yaml's pure-Python composer,
+which also words every syntax error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +26,8 @@ from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from flows._compose import NotComposed, TooDeep
+from flows._compose import compose as compose_fast
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowFileError, FlowSyntaxError
 from flows._problems import Mark, Problem, Severity
@@ -120,15 +128,23 @@ class _Builder:
                 self.report(key_node, DUPLICATE_KEY, f"duplicate key '{key}' (first at line {line})")
                 continue
             first_seen[key] = key_node
-            self.key_marks[(*path, key)] = _mark_of(key_node)
+            self._mark_key(key_node, value_node, (*path, key))
             result[key] = self.build(value_node, (*path, key))
         # Keys written in the mapping itself win over merged ones, as YAML's merge key says.
         for key_node, value_node in merged:
             key = self._key(key_node)
             if key is not None and key not in result:
-                self.key_marks[(*path, key)] = _mark_of(key_node)
+                self._mark_key(key_node, value_node, (*path, key))
                 result[key] = self.build(value_node, (*path, key))
         return result
+
+    def _mark_key(self, key_node: Node, value_node: Node, path: NodePath) -> None:
+        mark = self.key_marks[path] = _mark_of(key_node)
+        if _is_empty(value_node):
+            # A key with no value ("say:"): a problem with the value is shown at the
+            # key. YAML parsers place the empty value after the colon or at the next
+            # token, which may be the next key, several lines on.
+            self.value_marks[path] = mark
 
     def _merge_sources(self, node: Node) -> list[tuple[Node, Node]]:
         sources = node.value if isinstance(node, SequenceNode) else [node]
@@ -158,7 +174,10 @@ class _Builder:
         if node.style in ("|", ">"):
             self.block_scalars.add(path)
         if node.tag in _TEXT_TAGS:
-            return str(node.value)
+            text = str(node.value)
+            # ruamel.yaml's round-trip composer marks where it folded a ">" scalar's
+            # lines with a BEL, which YAML text cannot hold itself.
+            return text.replace("\a", "") if node.style == ">" else text
         if node.tag in _PLAIN_SCALAR_TAGS:
             return _plain_value(self.construct(node))
         self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; use plain YAML values")
@@ -167,6 +186,10 @@ class _Builder:
     def _check_collection_tag(self, node: Node) -> None:
         if node.tag not in _COLLECTION_TAGS:
             self.report(node, YAML_TAG, f"unsupported YAML tag '{node.tag}'; use plain YAML values")
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "" and node.style is None
 
 
 def _plain_value(value: object) -> Data:
@@ -196,11 +219,15 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
     too_deep = _too_deep_mark(text) if _bracket_depth_passes(text, MAX_DEPTH) else None
     if too_deep is not None:
         raise FlowSyntaxError(file, too_deep, _TOO_LARGE)
+    with _cyclic_gc_paused():
+        return _parse(yaml, text, file)
+
+
+def _parse(yaml: YAML, text: str, file: str) -> tuple[Document, list[Problem]]:
     try:
-        with warnings.catch_warnings():
-            # The YAML library warns about oddities we either report or do not care about.
-            warnings.simplefilter("ignore")
-            root = yaml.compose(text)
+        root = _compose(yaml, text)
+    except TooDeep as stop:
+        raise FlowSyntaxError(file, Mark(stop.mark.line + 1, stop.mark.column + 1), _TOO_LARGE) from None
     except MarkedYAMLError as error:
         raise FlowSyntaxError(file, _error_mark(error), _error_reason(error)) from None
     except ReaderError as error:
@@ -226,6 +253,35 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
         source_lines=tuple(text.splitlines()),
     )
     return document, builder.problems
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Reading a flow makes some ten objects a step, all kept, none in a cycle. As they
+    pile up, Python's cyclic collector walks them again and again: half the time of
+    reading a 10,000-step flow, and more the longer the flow. It waits until the
+    document is built."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compose(yaml: YAML, text: str) -> Node | None:
+    """The root node of ``text``: by the C parser when it takes the text, else by the
+    pure-Python loader, which also words every syntax error the user sees."""
+    try:
+        return compose_fast(text, MAX_DEPTH)
+    except NotComposed:
+        pass
+    with warnings.catch_warnings():
+        # The YAML library warns about oddities we either report or do not care about.
+        warnings.simplefilter("ignore")
+        root: Node | None = yaml.compose(text)
+    return root
 
 
 def load_document(path: Path, display_name: str | None = None) -> tuple[Document, list[Problem]]:
