@@ -1,7 +1,9 @@
-"""Running calls: the engine, the carriers' dialects, the server, the store and the CLI."""
+"""Running calls: the engine, the carriers' dialects, the server, the store and the CLI.
+
+Nothing is imported here: ``import runner.types`` must not start the server's imports
+(uvicorn, Starlette, httpx). The command line is ``runner.cli``.
+"""
 
 from __future__ import annotations
 
-from runner.cli import main
-
-__all__ = ["main"]
+__all__: list[str] = []

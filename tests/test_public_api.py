@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -51,3 +53,13 @@ def test_flows_never_imports_runner() -> None:
                 imported.append(node.module)
     assert imported, "the scan found no imports at all"
     assert [name for name in imported if name.split(".")[0] == "runner"] == []
+
+
+def test_importing_the_vocabulary_loads_no_server() -> None:
+    # A fresh interpreter: this one has imported the server for other tests.
+    probe = (
+        "import sys, runner.types, runner.engine, flows; "
+        "print(sorted(m for m in ('uvicorn', 'starlette', 'httpx', 'runner.cli', 'runner.server') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

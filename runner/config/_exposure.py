@@ -10,6 +10,8 @@ import ipaddress
 import socket
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
+from runner.addresses import unmapped
+
 _PRIVATE: tuple[IPv4Network | IPv6Network, ...] = (
     IPv4Network("10.0.0.0/8"),
     IPv4Network("172.16.0.0/12"),
@@ -27,9 +29,10 @@ def unreachable_reason(host: str) -> str | None:
     address = ip_literal(name)
     if address is None:
         return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        inner = _address_reason(address.ipv4_mapped)
-        return None if inner is None else f"the IPv4-mapped form of {address.ipv4_mapped}, {inner}"
+    plain = unmapped(address)
+    if plain is not address:
+        inner = _address_reason(plain)
+        return None if inner is None else f"the IPv4-mapped form of {plain}, {inner}"
     return _address_reason(address)
 
 
@@ -39,9 +42,7 @@ def is_loopback(host: str) -> bool:
     if name == "localhost" or name.endswith(".localhost"):
         return True
     address = ip_literal(name)
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address is not None and address.is_loopback
+    return address is not None and unmapped(address).is_loopback
 
 
 def ip_literal(host: str) -> IPv4Address | IPv6Address | None:

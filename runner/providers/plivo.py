@@ -26,8 +26,6 @@ The V3 signature follows the SDK's ``plivo.utils.validate_v3_signature``, the te
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import hmac
 import json
 from collections.abc import Collection, Mapping, Sequence
@@ -39,6 +37,7 @@ import httpx
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderAPIError, ProviderConfigError, WebhookFormatError
 from runner.providers._fields import confidence, is_machine, text
+from runner.providers._hmac import keyed_hmac
 from runner.providers._rest import CarrierAPI
 from runner.types import EndReason
 
@@ -201,7 +200,7 @@ def verified_text(
     try:
         message = f"{_signed_url(url, params)}.{nonce}".encode()
         offered = [part.strip().encode("ascii") for part in signature_header.split(",")]
-        mac = _keyed(auth_token).copy()
+        mac = keyed_hmac(auth_token, "sha256").copy()
     except (UnicodeError, ValueError, TypeError):
         return None
     mac.update(message)
@@ -211,12 +210,6 @@ def verified_text(
         # No early exit: the time taken does not tell which signature matched.
         valid |= hmac.compare_digest(expected, candidate)
     return message if valid else None
-
-
-@functools.lru_cache(maxsize=8)
-def _keyed(auth_token: str) -> hmac.HMAC:
-    """The HMAC keyed with the token, copied per request: the key schedule is done once."""
-    return hmac.new(auth_token.encode(), digestmod=hashlib.sha256)
 
 
 def _signed_url(url: str, params: Sequence[tuple[str, str]]) -> str:

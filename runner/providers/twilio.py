@@ -20,8 +20,6 @@ tests hold it against the official SDK's ``RequestValidator``.
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import hmac
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -33,6 +31,7 @@ from runner.dialects import dtmf_then_redirect
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderAPIError, ProviderConfigError
 from runner.providers._fields import twilio_style_webhook
+from runner.providers._hmac import keyed_hmac
 from runner.providers._rest import CarrierAPI
 
 if TYPE_CHECKING:
@@ -119,7 +118,7 @@ class TwilioProvider:
 
 def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:
     """The X-Twilio-Signature of a request, as Twilio computes it (the mock carrier signs with it)."""
-    mac = _keyed(auth_token).copy()
+    mac = keyed_hmac(auth_token, "sha1").copy()
     mac.update(url.encode())
     mac.update(_posted(params))
     return base64.b64encode(mac.digest()).decode("ascii")
@@ -153,7 +152,7 @@ def verified_text(
         expected = signature.encode("ascii")
         posted = _posted(params)
         urls = [candidate.encode() for candidate in _with_and_without_default_port(url)]
-        keyed = _keyed(auth_token)
+        keyed = keyed_hmac(auth_token, "sha1")
     except (UnicodeError, ValueError, TypeError):
         return None
     valid = False
@@ -168,12 +167,6 @@ def verified_text(
 
 def _posted(params: Sequence[tuple[str, str]]) -> bytes:
     return "".join(name + value for name, value in sorted(set(params))).encode()
-
-
-@functools.lru_cache(maxsize=8)
-def _keyed(auth_token: str) -> hmac.HMAC:
-    """The HMAC keyed with the token, copied per request: the key schedule is done once."""
-    return hmac.new(auth_token.encode(), digestmod=hashlib.sha1)
 
 
 def _with_and_without_default_port(url: str) -> list[str]:

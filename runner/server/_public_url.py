@@ -7,11 +7,12 @@ believed only where the config says a proxy may set them.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from runner.addresses import parse_address
 
 # A host name or IP literal as a Host header may carry it, with an optional port.
 _HOST = re.compile(r"(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::[0-9]{1,5})?")
@@ -23,16 +24,6 @@ def clean_host(value: str) -> str | None:
     if not host or "@" in host or not _HOST.fullmatch(host):
         return None
     return host
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ class PublicUrl:
         trusted_proxy_ips: Iterable[str] = (),
         trust_forwarding_headers: bool = False,
     ) -> PublicUrl:
-        proxies = {str(address) for text in trusted_proxy_ips if (address := _address(text)) is not None}
+        proxies = {str(address) for text in trusted_proxy_ips if (address := parse_address(text)) is not None}
         hosts = {host for text in allowed_hosts if (host := clean_host(text)) is not None}
         return cls(public_url, frozenset(hosts), frozenset(proxies), trust_forwarding_headers)
 
@@ -86,7 +77,7 @@ class PublicUrl:
         if not (self.allowed_hosts or self.trust_forwarding_headers):
             return False
         if self.trusted_proxy_ips:
-            address = _address(client_ip)
+            address = parse_address(client_ip)
             return address is not None and str(address) in self.trusted_proxy_ips
         return True
 
