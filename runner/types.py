@@ -34,7 +34,6 @@ class Lifecycle(enum.StrEnum):
     LISTENING = "listening"  # active, waiting for the caller (or the agent)
 
 
-ACTIVE_STATES = frozenset({Lifecycle.SPEAKING, Lifecycle.LISTENING})
 TERMINAL_STATES = frozenset(reason.value for reason in EndReason)
 
 
@@ -139,7 +138,6 @@ class ControlEnd(Event):
     """Hang up now (end reason hangup-bot)."""
 
 
-InputEvent: TypeAlias = Digits | Speech | NoInput
 ControlEvent: TypeAlias = ControlSpeak | ControlDigits | ControlEnd
 AnyEvent: TypeAlias = (
     Ringing | Answered | Digits | Speech | NoInput | AgentReply | CallEnded | Timer | ControlEvent
