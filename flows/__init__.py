@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows._checks.schema import check_schema
-from flows._compile import Flow, compile_document, load_flow
+from flows._compile import Flow, Input, Route, Step, Text, Voice, compile_document, load_flow, words_of
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowError, FlowFileError, FlowInvalidError, FlowSyntaxError
 from flows._graph import mermaid
@@ -12,6 +12,7 @@ from flows._loader import load_document, parse_document
 from flows._phone import e164_problem
 from flows._problems import Mark, Problem, Severity
 from flows._schemas import flow_schema, load_schema, schema_file
+from flows._suggest import did_you_mean
 from flows._templates import BUILTINS, environment, template_fields
 
 __all__ = [
@@ -23,13 +24,19 @@ __all__ = [
     "FlowFileError",
     "FlowInvalidError",
     "FlowSyntaxError",
+    "Input",
     "LintReport",
     "Mark",
     "NodePath",
     "Problem",
+    "Route",
     "Severity",
+    "Step",
+    "Text",
+    "Voice",
     "check_schema",
     "compile_document",
+    "did_you_mean",
     "e164_problem",
     "environment",
     "flow_files",
@@ -43,4 +50,5 @@ __all__ = [
     "parse_document",
     "schema_file",
     "template_fields",
+    "words_of",
 ]

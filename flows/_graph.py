@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows._checks._view import FlowView, StepView, as_str
 from flows._document import Document
+from flows._view import FlowView, StepView, as_str
 
 _END = "hangup"
 

@@ -15,8 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-from flows import Data, e164_problem
-from flows._compile import Text
+from flows import Data, Text, e164_problem
 from runner.engine import Call, FlowEngine, InputError
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 from runner.types import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from flows._checks._view import FlowView
 from flows._checks.loops import check_loops
 from flows._checks.references import check_references
 from flows._checks.schema import check_schema
@@ -14,6 +13,7 @@ from flows._checks.templates import check_templates
 from flows._checks.values import check_values
 from flows._document import Document
 from flows._problems import Problem
+from flows._view import FlowView
 
 Check = Callable[[FlowView], Iterable[Problem]]
 

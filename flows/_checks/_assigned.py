@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence, Set
 
-from flows._checks._view import FlowView
+from flows._view import FlowView
 
 Names = frozenset[str]
 

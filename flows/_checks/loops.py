@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flows._checks._view import FlowView, as_str
 from flows._problems import Problem, Severity
+from flows._view import FlowView, as_str
 
 BUSY_LOOP = "busy-loop"
 RULES = (BUSY_LOOP,)

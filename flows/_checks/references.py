@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flows._checks._view import FlowView, as_str
 from flows._checks._words import where
 from flows._problems import Problem, Severity
 from flows._suggest import Hints
+from flows._view import FlowView, as_str
 
 UNKNOWN_STEP = "unknown-step"
 UNREACHABLE_STEP = "unreachable-step"

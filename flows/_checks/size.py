@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flows._checks._view import as_dict
 from flows._document import Document
 from flows._problems import Problem, Severity
+from flows._view import as_dict
 
 TOO_MANY_STEPS = "too-many-steps"
 RULES = (TOO_MANY_STEPS,)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flows._checks._view import FlowView
 from flows._document import NodePath
 from flows._problems import Problem, Severity
+from flows._view import FlowView
 
 ON_WITHOUT_GATHER = "on-without-gather"
 ONE_WAITING_PART = "one-waiting-part"

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from flows._checks._assigned import assigned_on_entry
-from flows._checks._view import FlowView, StepView
 from flows._document import Document, NodePath
 from flows._problems import Mark, Problem, Severity
 from flows._suggest import Hints, did_you_mean
 from flows._templates import BUILTINS, environment, template_fields
+from flows._view import FlowView, StepView
 
 TEMPLATE_SYNTAX = "template-syntax"
 UNDEFINED_NAME = "undefined-name"

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from flows._checks._view import RESERVED_ON_KEYS, FlowView, StepView, as_str
 from flows._checks._words import describe
 from flows._document import Data, NodePath
 from flows._phone import e164_problem
 from flows._problems import Problem, Severity
 from flows._templates import environment
+from flows._view import RESERVED_ON_KEYS, FlowView, StepView, as_str
 
 PHONE_NUMBER = "phone-number"
 DTMF_CHARACTERS = "dtmf-characters"

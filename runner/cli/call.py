@@ -24,8 +24,7 @@ from runner.cli._transcript import transcript
 from runner.client import ControlClient, ControlError, ServerUnreachable
 from runner.config import Config
 from runner.providers import ProviderError
-from runner.server import BackgroundServer, bind, read_control_token
-from runner.server._factory import ServerSetupError, build_server
+from runner.server import BackgroundServer, ServerSetupError, bind, build_server, read_control_token
 from runner.store import record_from_json
 from runner.types import EndReason
 

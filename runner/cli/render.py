@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlencode
 
-from flows._suggest import did_you_mean
+from flows import did_you_mean
 from runner.cli._base import CommandError, UsageError
 from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
 from runner.dialects import PROVIDERS, DialectError, dtmf_then_redirect, render

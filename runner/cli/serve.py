@@ -21,8 +21,7 @@ from runner.cli._server_args import (
 from runner.cli.expose import add_with_argument, print_addresses, tunnel_or_fail
 from runner.config import Config
 from runner.providers import ProviderError
-from runner.server import bind, serve_foreground
-from runner.server._factory import ServerSetupError, build_server
+from runner.server import ServerSetupError, bind, build_server, serve_foreground
 
 HELP = "run the webhook server: carriers call it, the control API steers calls"
 DESCRIPTION = """\
