@@ -39,9 +39,6 @@ class OutboundCall:
     ring_timeout: int = 30
     #: Ask the carrier to tell a machine from a person (AnsweredBy / machine_detection).
     machine_detection: bool = False
-    #: The callee's scripted actions (the --input language). Only the mock carrier,
-    #: which plays the callee, uses them; real carriers ignore them.
-    callee_script: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

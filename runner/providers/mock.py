@@ -1,9 +1,10 @@
 """The mock carrier: a carrier simulator inside the process, for running with no network.
 
 It "dials" by calling the server's own webhook over HTTP, as a carrier would, and
-plays the callee from a script in the ``--input`` language. It speaks TwiML (the
-server renders the ``twilio`` dialect for it) and sends Twilio-shaped form fields, so
-a call on the mock takes the same HTTP path as a call on a real carrier.
+plays the callee from a script in the ``--input`` language, given for the call before
+it is dialled (``scripted_callee``). It speaks TwiML (the server renders the ``twilio``
+dialect for it) and sends Twilio-shaped form fields, so a call on the mock takes the
+same HTTP path as a call on a real carrier.
 
     1, 42#      the callee presses keys at the next gather
     say:TEXT    the callee says TEXT
@@ -16,12 +17,14 @@ a call on the mock takes the same HTTP path as a call on a real carrier.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -29,7 +32,7 @@ from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable
 from runner.providers._fields import twilio_style_webhook
-from runner.script import HangUp, Press, Say, Silence, Wait, digits_reported, parse_input
+from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 
 logger = logging.getLogger("callflow.mock")
 
@@ -43,7 +46,7 @@ class MockCall:
 
     sid: str
     outbound: OutboundCall
-    script: deque[str]
+    script: deque[CallerAction]
     said: list[str] = field(default_factory=list)
     digits_played: list[str] = field(default_factory=list)
     dialled: list[str] = field(default_factory=list)
@@ -68,11 +71,24 @@ class MockProvider:
         self.answers = answers
         #: Requests are signed as Twilio signs them, with this key; "" sends no signature.
         self.auth_token = auth_token
+        #: The callee's script of each call about to be dialled, by the server's call id.
+        self._scripts: dict[str, tuple[CallerAction, ...]] = {}
+
+    @contextlib.contextmanager
+    def scripted_callee(self, call_id: str, script: Sequence[CallerAction]) -> Iterator[None]:
+        """The callee of the call ``call_id`` plays ``script`` if the call is dialled within
+        this block; a call with no script has a callee who hangs up at the first gather."""
+        self._scripts[call_id] = tuple(script)
+        try:
+            yield
+        finally:
+            self._scripts.pop(call_id, None)
 
     async def place_call(self, call: OutboundCall) -> str:
-        """ "Dial": the callee's script was checked by the service (parse_input)."""
+        """ "Dial": the callee plays the script given for this call, if any."""
         sid = f"MOCK{uuid.uuid4().hex[:28]}"
-        mock = MockCall(sid, call, deque(call.callee_script), answers=self.answers)
+        script = self._scripts.pop(_call_id_in(call.answer_url), ())
+        mock = MockCall(sid, call, deque(script), answers=self.answers)
         self.calls[sid] = mock
         task = asyncio.create_task(self._run(mock))
         self._tasks.add(task)
@@ -162,7 +178,7 @@ class MockProvider:
     async def _answer(self, mock: MockCall, gather: ElementTree.Element) -> str | None:
         action = gather.get("action", "")
         while mock.script:
-            move = parse_input(mock.script.popleft())
+            move = mock.script.popleft()
             if isinstance(move, Wait):
                 url = await _first_redirect(mock, move.seconds)
                 if mock.done.is_set():
@@ -216,6 +232,12 @@ class MockProvider:
             await self._post(mock.outbound.status_url, form)
         except httpx.HTTPError as error:
             raise ProviderUnreachable(self.name, f"the webhook cannot be reached: {error}") from None
+
+
+def _call_id_in(url: str) -> str:
+    """The server's id for a call, from the URL it gave the carrier (a carrier is told no
+    other way which call it dials)."""
+    return dict(parse_qsl(urlsplit(url).query)).get("call_id", "")
 
 
 async def _first_redirect(mock: MockCall, seconds: float) -> str | None:

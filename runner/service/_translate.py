@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner.providers._base import CarrierWebhook, WebhookKind
+from runner.providers import CarrierWebhook, WebhookKind
 from runner.types import Answered, AnyEvent, CallEnded, Digits, EndReason, NoInput, Ringing, Speech
 
 

@@ -197,6 +197,36 @@ def test_a_malformed_webhook_or_unknown_call_gets_a_clear_status(data_dir: Path)
         }
 
 
+def test_each_call_on_the_mock_plays_the_callee_script_it_was_given(data_dir: Path) -> None:
+    with running_server(data_dir) as server:
+        scripts = {"confirmed": ["wait:1", "1"], "cancelled": ["2"], "goodbye": ["silence", "silence"]}
+        placed = {
+            step: server.api(
+                "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": script}
+            )
+            for step, script in scripts.items()
+        }
+        for step, started in placed.items():
+            record = server.api("POST", f"/api/calls/{started.json()['id']}/wait", {"timeout": 20}).json()
+            assert record["path"][-1] == step
+
+
+def test_a_call_past_max_concurrent_calls_is_refused_with_429(data_dir: Path) -> None:
+    with running_server(data_dir, max_concurrent_calls=1) as server:
+        first = server.api(
+            "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": ["wait:30"]}
+        )
+        assert first.status_code == 201
+        second = server.api(
+            "POST", "/api/calls", {"flow": "appointment-reminder", "vars": ADA, "inputs": ["1"]}
+        )
+        assert (second.status_code, second.json()) == (
+            429,
+            {"error": "1 calls are in flight, the most max_concurrent_calls allows"},
+        )
+        assert server.api("POST", f"/api/calls/{first.json()['id']}/end").status_code == 200
+
+
 def test_max_duration_ends_the_call_with_timeout(data_dir: Path) -> None:
     with running_server(data_dir, max_duration_seconds=1) as server:
         call_id = server.api(

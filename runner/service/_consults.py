@@ -1,0 +1,32 @@
+"""The agent's turn in consult steps: a webhook waits for the agent's reply."""
+
+from __future__ import annotations
+
+import asyncio
+
+from runner.service._desk import CallDesk
+from runner.service._live_calls import LiveCall
+from runner.types import Action, AgentReply, Consult
+
+
+async def settle_consults(desk: CallDesk, live: LiveCall, actions: list[Action]) -> list[Action]:
+    """Wait for the agent where a consult step asks it, and go on with its reply.
+
+    The reply comes through ``live.agent_reply`` (the control API's speak); none within
+    the step's timeout, capped by max_agent_wait_seconds, goes on as no reply.
+    """
+    while actions and isinstance(consult := actions[-1], Consult):
+        actions.pop()
+        loop = asyncio.get_running_loop()
+        live.agent_reply = loop.create_future()
+        wait = min(consult.timeout, desk.settings.max_agent_wait_seconds)
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(live.agent_reply), wait)
+        except TimeoutError:
+            reply = None
+        finally:
+            live.agent_reply = None
+        actions.extend(
+            desk.apply(live, AgentReply(id=desk.event_id(), at=desk.clock(), text=reply), save=False)
+        )
+    return actions
