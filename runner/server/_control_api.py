@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from runner.addresses import parse_address
 from runner.engine import InputError
 from runner.providers import ProviderError
 from runner.providers.mock import MockProvider
@@ -124,14 +124,8 @@ class ControlApi:
 
 
 def _from_loopback(request: Request) -> bool:
-    host = request.client.host if request.client is not None else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    address = parse_address(request.client.host if request.client is not None else "")
+    return address is not None and address.is_loopback
 
 
 def _authorized(request: Request, token: str) -> bool:

@@ -13,8 +13,7 @@ from flows import Flow, FlowError, Severity, load_flow
 from runner.builtin import SMOKE_FLOW
 from runner.carrier_fit import carrier_problems
 from runner.config import Config, ProviderName, public_base
-from runner.providers import plivo, telnyx, twilio
-from runner.providers._base import Provider
+from runner.providers import Provider, plivo, telnyx, twilio
 from runner.providers.mock import MockProvider
 from runner.providers.plivo import PlivoProvider
 from runner.providers.telnyx import TelnyxProvider
@@ -24,7 +23,7 @@ from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
-from runner.service import CallService, InboundPolicy, Owners, ServiceSettings
+from runner.service import CallService, InboundSettings, Owners, ServiceSettings
 from runner.store import open_store
 
 
@@ -92,7 +91,7 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
         max_duration_seconds=config.max_duration_seconds,
         stale_call_reaper_seconds=config.stale_call_reaper_seconds,
         max_concurrent_calls=config.max_concurrent_calls,
-        inbound=InboundPolicy(
+        inbound=InboundSettings(
             policy=config.inbound.policy.value,
             allow_from=config.inbound.allow_from,
             flow=inbound_flow,

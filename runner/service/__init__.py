@@ -13,14 +13,14 @@ from runner.service._errors import (
 from runner.service._live_calls import ORPHANED, running_pid
 from runner.service._owners import Owners
 from runner.service._service import CallService
-from runner.service._settings import InboundPolicy, ServiceSettings
+from runner.service._settings import InboundSettings, ServiceSettings
 from runner.service._stream_tokens import StreamTokens
 
 __all__ = [
     "ORPHANED",
     "CallNotLiveError",
     "CallService",
-    "InboundPolicy",
+    "InboundSettings",
     "Owners",
     "ServiceError",
     "ServiceSettings",

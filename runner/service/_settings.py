@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class InboundPolicy:
-    #: "disabled" (refuse every call), "allowlist" or "open".
+class InboundSettings:
+    """How inbound calls are answered: the config's ``inbound`` section."""
+
+    #: The config's InboundPolicy: "disabled" (refuse every call), "allowlist" or "open".
     policy: str = "disabled"
     allow_from: tuple[str, ...] = ()
     #: The name of the flow that admitted calls run.
@@ -40,7 +42,7 @@ class ServiceSettings:
     max_duration_seconds: int = 300
     stale_call_reaper_seconds: int = 0
     max_concurrent_calls: int = 100
-    inbound: InboundPolicy = field(default_factory=InboundPolicy)
+    inbound: InboundSettings = field(default_factory=InboundSettings)
     #: How long a webhook may wait for the agent's reply in a consult step; carriers
     #: give up on a webhook after 15 s, so it is capped below that.
     max_agent_wait_seconds: float = 12.0

@@ -20,7 +20,7 @@ from runner.server._guard import GuardLimits
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import TwilioSignature
 from runner.server._streams import StreamLimits
-from runner.service import CallService, InboundPolicy, ServiceSettings
+from runner.service import CallService, InboundSettings, ServiceSettings
 from runner.store import open_store
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -97,4 +97,4 @@ def running_server(
         yield Running(base, service, carrier, server)
 
 
-__all__ = ["InboundPolicy", "Running", "running_server"]
+__all__ = ["InboundSettings", "Running", "running_server"]

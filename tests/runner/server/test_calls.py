@@ -12,7 +12,7 @@ import pytest
 
 from runner.providers.plivo import PlivoProvider
 from runner.providers.twilio import TwilioProvider
-from runner.service import InboundPolicy
+from runner.service import InboundSettings
 from runner.types import CallRecord, EndReason
 from tests.runner.providers.carrier_server import CarrierServer
 from tests.runner.server.harness import Running, running_server
@@ -138,7 +138,7 @@ def test_control_requests_need_the_token_and_good_input(data_dir: Path) -> None:
 
 
 def test_inbound_calls_follow_the_policy(data_dir: Path) -> None:
-    policy = InboundPolicy(
+    policy = InboundSettings(
         policy="allowlist", allow_from=("+1 (415) 555-0111",), flow="inbound-hotline", greeting="Welcome."
     )
     with running_server(data_dir, inbound=policy) as server:
@@ -318,7 +318,7 @@ def test_an_unreachable_carrier_is_a_clear_error(data_dir: Path) -> None:
 
 
 def test_an_inbound_hang_up_sent_to_the_bare_webhook_url_ends_the_call(data_dir: Path) -> None:
-    policy = InboundPolicy(policy="open", flow="inbound-hotline")
+    policy = InboundSettings(policy="open", flow="inbound-hotline")
     with running_server(data_dir, inbound=policy) as server:
         caller = {"CallSid": "CA7", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
         answered = server.post_webhook("", caller)
@@ -426,7 +426,7 @@ steps:
 def test_a_timeout_under_plivos_floor_is_sent_as_the_nearest_it_takes(data_dir: Path, tmp_path: Path) -> None:
     flow = tmp_path / "quick-menu.yaml"
     flow.write_text(QUICK_MENU, encoding="utf-8")
-    policy = InboundPolicy(policy="open", flow="quick-menu")
+    policy = InboundSettings(policy="open", flow="quick-menu")
     plivo = PlivoProvider("MA0000000000000000000", "plivo-test-token")
     with running_server(data_dir, [flow], provider=plivo, verify_signatures=False, inbound=policy) as server:
         caller = {

@@ -15,10 +15,10 @@ from twilio.request_validator import RequestValidator
 
 from runner.server._guard import GuardLimits
 from runner.server._public_url import PublicUrl
-from runner.service import InboundPolicy
+from runner.service import InboundSettings
 from tests.runner.server.harness import SIGNING_KEY, Running, running_server
 
-OPEN = InboundPolicy(policy="open", flow="inbound-hotline")
+OPEN = InboundSettings(policy="open", flow="inbound-hotline")
 INBOUND = {"CallSid": "CA-1", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
 QUICK = GuardLimits(body_seconds=0.5)
 
@@ -275,7 +275,7 @@ def test_a_new_request_for_a_carrier_call_id_that_had_a_call_starts_none(data_di
 
 
 def test_a_refused_inbound_call_is_refused_again_and_recorded_once(data_dir: Path) -> None:
-    closed = InboundPolicy(policy="allowlist", allow_from=("+14155550000",), flow="inbound-hotline")
+    closed = InboundSettings(policy="allowlist", allow_from=("+14155550000",), flow="inbound-hotline")
     with running_server(data_dir, inbound=closed) as server:
         first = server.post_webhook("", INBOUND)
         assert "<Reject" in first.text

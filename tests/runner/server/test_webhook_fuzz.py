@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from runner.service import InboundPolicy
+from runner.service import InboundSettings
 from tests.runner.server.harness import SIGNING_KEY, Running, running_server
 
 FIELDS = [
@@ -43,7 +43,7 @@ headers = st.dictionaries(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data_dir = tmp_path_factory.mktemp("fuzz")
-    with running_server(data_dir, inbound=InboundPolicy(policy="open", flow="inbound-hotline")) as running:
+    with running_server(data_dir, inbound=InboundSettings(policy="open", flow="inbound-hotline")) as running:
         yield running
 
 
