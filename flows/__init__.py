@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from flows._checks.schema import check_schema
-from flows._compile import Flow, Input, Route, Step, Text, Voice, compile_document, load_flow, words_of
+from flows._compile import (
+    Flow,
+    FlowConsult,
+    FlowGather,
+    Input,
+    Route,
+    Step,
+    Text,
+    Voice,
+    compile_document,
+    load_flow,
+    words_of,
+)
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowError, FlowFileError, FlowInvalidError, FlowSyntaxError
 from flows._graph import mermaid
@@ -20,8 +32,10 @@ __all__ = [
     "Data",
     "Document",
     "Flow",
+    "FlowConsult",
     "FlowError",
     "FlowFileError",
+    "FlowGather",
     "FlowInvalidError",
     "FlowSyntaxError",
     "Input",

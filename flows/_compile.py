@@ -75,7 +75,7 @@ class Input:
 
 
 @dataclass(frozen=True)
-class Gather:
+class FlowGather:
     input: tuple[str, ...]
     digits: int | None
     finish_on_key: str
@@ -96,7 +96,7 @@ class Route:
 
 
 @dataclass(frozen=True)
-class Consult:
+class FlowConsult:
     prompt: Text
     max_turns: int
     #: Seconds to wait for the agent's reply.
@@ -114,9 +114,9 @@ class Step:
     play: tuple[Text, ...] = ()
     pause: int | None = None
     send_digits: Text | None = None
-    gather: Gather | None = None
+    gather: FlowGather | None = None
     routes: tuple[Route, ...] = ()
-    consult: Consult | None = None
+    consult: FlowConsult | None = None
     transfer: Text | None = None
     next: str | None = None
     hangup: bool = False
@@ -244,7 +244,7 @@ def _step(step_id: str, body: dict[str, Any], defaults: dict[str, Any]) -> Step:
     if "gather" in body:
         settings = {**defaults, **body["gather"]}
         finish = settings["finish_on_key"]
-        gather = Gather(
+        gather = FlowGather(
             input=tuple(settings["input"]),
             digits=settings.get("digits"),
             finish_on_key=finish,
@@ -255,7 +255,7 @@ def _step(step_id: str, body: dict[str, Any], defaults: dict[str, Any]) -> Step:
     consult = None
     if "consult" in body:
         spec = body["consult"]
-        consult = Consult(
+        consult = FlowConsult(
             prompt=Text.of(spec["prompt"]),
             max_turns=int(spec.get("max_turns", DEFAULT_CONSULT_TURNS)),
             timeout=float(spec.get("timeout", DEFAULT_CONSULT_TIMEOUT)),

@@ -15,8 +15,8 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-from flows import Data, Text, e164_problem
-from runner.engine import Call, FlowEngine, InputError
+from flows import Data, Flow, Text, e164_problem
+from runner.engine import Call, FlowEngine, InputError, render_before_call
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 from runner.types import (
     Action,
@@ -197,7 +197,7 @@ def simulate(
     flow = engine.flow
     call_id = call_id or new_call_id()
     if flow.to is not None:
-        direction, caller, callee = Direction.OUTBOUND, None, _destination(flow.to, variables)
+        direction, caller, callee = Direction.OUTBOUND, None, _destination(flow, flow.to, variables)
     else:
         direction, caller, callee = Direction.INBOUND, SIMULATED_CALLER, None
     call = engine.new_call(
@@ -211,17 +211,13 @@ def simulate(
     )
     try:
         _Simulation(engine, call, script, agent_replies, start_time).run()
-        return call.snapshot()
+        return call.synced_record()
     finally:
         engine.release(call)
 
 
-def _destination(to: Text, variables: Mapping[str, Data]) -> str:
-    try:
-        number = to.render({**variables, "call": {}, "last": {}, "consult": {}})
-    except Exception as error:
-        # The same reasoning as the engine's: a template may raise anything.
-        raise InputError("to", f"'to' could not be rendered: {error}") from None
+def _destination(flow: Flow, to: Text, variables: Mapping[str, Data]) -> str:
+    number = render_before_call(flow, "to", to, variables)
     problem = e164_problem(number)
     if problem is not None:
         raise InputError("to", f"'to' is '{number}': {problem}")

@@ -50,8 +50,8 @@ class Call:
     def ended(self) -> bool:
         return self.record.end_reason is not None
 
-    def snapshot(self) -> CallRecord:
-        """The record with the machines' current states copied in."""
+    def synced_record(self) -> CallRecord:
+        """The call's own record (not a copy) with the machines' current states written in."""
         self.record.lifecycle = self.lifecycle
         self.record.step = self.step
         return self.record

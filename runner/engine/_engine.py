@@ -11,14 +11,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flows import Data
-from flows._compile import Consult as StepConsult
-from flows._compile import Flow, Step, Text
-from flows._compile import Gather as StepGather
+from flows import Data, Flow, FlowConsult, Step, Text
 from runner.engine import _lifecycle as lifecycle
+from runner.engine._actions import TemplateFailure, open_turn, prompt, render_text, send_digits, speak
 from runner.engine._call import Call
 from runner.engine._machine import BareMachine
-from runner.engine._matching import match_digits, match_speech, takes_answers
+from runner.engine._matching import answer_of, gather_of, match_digits, match_speech, takes_answers
 from runner.engine._snapshot import restore_call, state_of
 from runner.types import (
     Action,
@@ -34,15 +32,10 @@ from runner.types import (
     Digits,
     Direction,
     EndReason,
-    Gather,
     Hangup,
     InputEventBase,
     Lifecycle,
-    Pause,
-    Play,
     Ringing,
-    SendDigits,
-    Speak,
     Speaker,
     Speech,
     Timer,
@@ -56,34 +49,13 @@ from runner.types import (
 MAX_STEPS_PER_EVENT = 1000
 
 
-def listen_action(step: Step, token: str) -> Gather:
-    """What a step that waits for the caller asks the carrier, under the turn's ``token``."""
-    gather = step.gather
-    if gather is not None:
-        return Gather(gather.input, gather.timeout, token, gather.digits, gather.finish_on_key, gather.hints)
-    # A consult turn listens for speech as long as its ``listen`` says; its ``timeout``
-    # is the wait for the agent's reply, not the caller's.
-    listen = step.consult.listen if step.consult is not None else 5.0
-    return Gather(("speech",), listen, token, finish_on_key="")
-
-
-class TemplateFailure(Exception):
-    """A template failed at call time; the call ends with reason ``error``."""
-
-
 class FlowEngine:
     """Runs the calls of one flow. Build it once per compiled flow and share it."""
 
     def __init__(self, flow: Flow, new_token: Callable[[], str] = lambda: secrets.token_urlsafe(9)) -> None:
         self.flow = flow
         self._new_token = new_token
-        config = flow.machine_config()
-        self._steps = BareMachine(
-            states=config["states"],
-            initial=config["initial"],
-            transitions=config["transitions"],
-            model_attribute="step",
-        )
+        self._steps = BareMachine(**flow.machine_config(), model_attribute="step")
 
     # -- calls -------------------------------------------------------------------
 
@@ -136,7 +108,7 @@ class FlowEngine:
 
     def render(self, text: Text, call: Call) -> str:
         """Render one of the flow's texts for ``call``; raises TemplateFailure."""
-        return _render(text, call.context, "text")
+        return render_text(text, call.context, "text")
 
     def preview(self, call: Call, step_id: str, now: float) -> list[Action]:
         """Answer ``call`` straight into ``step_id``: what the carrier gets at that step.
@@ -207,9 +179,9 @@ class FlowEngine:
         if call.lifecycle == Lifecycle.LISTENING:
             lifecycle.fire(call, "speak")
         if isinstance(event, ControlSpeak):
-            self._say(call, event.text, event.at, actions, call.step, Speaker.AGENT)
+            speak(call, self.flow.voice, event.text, event.at, actions, call.step, Speaker.AGENT)
         else:
-            self._send_digits(call, event.digits, actions)
+            send_digits(call, event.digits, actions)
         if call.turn is not None and not call.awaiting_agent:
             self._reopen_turn(call, call.turn, actions)
 
@@ -231,11 +203,11 @@ class FlowEngine:
         lifecycle.fire(call, "speak")
         flow = self.flow
         if flow.dtmf_sequence is not None:
-            self._send_digits(call, _render(flow.dtmf_sequence, call.context, "dtmf_sequence"), actions)
+            send_digits(call, render_text(flow.dtmf_sequence, call.context, "dtmf_sequence"), actions)
         if event.greeting:
-            self._say(call, event.greeting, event.at, actions)
+            speak(call, flow.voice, event.greeting, event.at, actions)
         if flow.greeting is not None:
-            self._say(call, _render(flow.greeting, call.context, "greeting"), event.at, actions)
+            speak(call, flow.voice, render_text(flow.greeting, call.context, "greeting"), event.at, actions)
         if flow.start is None:
             self._end(call, EndReason.COMPLETED, event.at, actions)
         else:
@@ -269,15 +241,15 @@ class FlowEngine:
         """Do a step's parts; the id of the step to enter next, or None to stop here."""
         for name, value in step.assignments:
             rendered = (
-                _render(value, call.context, f"step '{step.id}' set.{name}")
+                render_text(value, call.context, f"step '{step.id}' set.{name}")
                 if isinstance(value, Text)
                 else value
             )
             call.context[name] = rendered
-        self._prompt(call, step, now, actions)
+        prompt(call, step, self.flow.voice, now, actions)
         if step.send_digits is not None:
-            digits = _render(step.send_digits, call.context, f"step '{step.id}' send_digits")
-            self._send_digits(call, digits, actions)
+            digits = render_text(step.send_digits, call.context, f"step '{step.id}' send_digits")
+            send_digits(call, digits, actions)
         if step.gather is not None:
             self._listen(call, step, now, actions)
             return None
@@ -286,7 +258,7 @@ class FlowEngine:
             self._listen(call, step, now, actions)
             return None
         if step.transfer is not None:
-            actions.append(Transfer(_render(step.transfer, call.context, f"step '{step.id}' transfer")))
+            actions.append(Transfer(render_text(step.transfer, call.context, f"step '{step.id}' transfer")))
         return self._after(call, step, now, actions)
 
     def _after(self, call: Call, step: Step, now: float, actions: list[Action]) -> str | None:
@@ -297,39 +269,8 @@ class FlowEngine:
         self._end(call, reason, now, actions)
         return None
 
-    def _prompt(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
-        for text in step.say:
-            self._say(call, _render(text, call.context, f"step '{step.id}' say"), now, actions, step.id)
-        for url in step.play:
-            actions.append(Play(_render(url, call.context, f"step '{step.id}' play")))
-        if step.pause is not None:
-            actions.append(Pause(step.pause))
-
-    def _say(
-        self,
-        call: Call,
-        text: str,
-        now: float,
-        actions: list[Action],
-        step_id: str | None = None,
-        speaker: Speaker = Speaker.BOT,
-    ) -> None:
-        voice = self.flow.voice
-        actions.append(Speak(text, voice.name, voice.language))
-        call.record.transcript.append(TranscriptEntry(speaker, text, now, step_id))
-
-    def _send_digits(self, call: Call, digits: str, actions: list[Action]) -> None:
-        actions.append(SendDigits(digits))
-        call.record.digits_sent.append(digits)
-
     def _listen(self, call: Call, step: Step, now: float, actions: list[Action]) -> None:
-        """Open a turn: a Gather with a fresh token, and the lifecycle to listening."""
-        token = self._new_token()
-        call.turn_token = token
-        call.turn = Turn(step.id, now, now)
-        call.record.turns.append(call.turn)
-        actions.append(listen_action(step, token))
-        lifecycle.fire(call, "listen")
+        open_turn(call, step, self._new_token(), now, actions)
 
     # -- the caller's answers ------------------------------------------------------
 
@@ -340,7 +281,7 @@ class FlowEngine:
         if event.token is not None and event.token != call.turn_token:
             return  # an answer to a turn that is over
         step = self.flow.steps[turn.step]
-        kind, text = _answer_of(event, step)
+        kind, text = answer_of(event, step)
         turn.input_at = event.at
         turn.input = kind
         if event.listen_started_at is not None:
@@ -368,7 +309,7 @@ class FlowEngine:
             self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
             return
         if isinstance(event, Digits):
-            route = match_digits(step, event.digits, _gather_of(step).finish_on_key)
+            route = match_digits(step, event.digits, gather_of(step).finish_on_key)
         else:
             route = match_speech(step, text)
         if route is None:
@@ -378,9 +319,9 @@ class FlowEngine:
 
     def _failed(self, call: Call, step: Step, failure: str, now: float, actions: list[Action]) -> None:
         """A try that brought no usable answer: re-prompt, or take the failure route."""
-        if call.retries_used < _gather_of(step).retries:
+        if call.retries_used < gather_of(step).retries:
             call.retries_used += 1
-            self._prompt(call, step, now, actions)
+            prompt(call, step, self.flow.voice, now, actions)
             self._listen(call, step, now, actions)
             return
         route = step.route(failure)
@@ -392,7 +333,7 @@ class FlowEngine:
     # -- consult -------------------------------------------------------------------
 
     def _consult_input(
-        self, call: Call, step: Step, consult: StepConsult, heard: str, now: float, actions: list[Action]
+        self, call: Call, step: Step, consult: FlowConsult, heard: str, now: float, actions: list[Action]
     ) -> None:
         if not heard:
             call.consult_turns += 1
@@ -400,8 +341,8 @@ class FlowEngine:
             return
         call.awaiting_agent = True
         lifecycle.fire(call, "listen")
-        prompt = _render(consult.prompt, call.context, f"step '{step.id}' consult.prompt")
-        actions.append(Consult(prompt, heard, consult.timeout))
+        question = render_text(consult.prompt, call.context, f"step '{step.id}' consult.prompt")
+        actions.append(Consult(question, heard, consult.timeout))
 
     def _agent_reply(self, call: Call, event: AgentReply, actions: list[Action]) -> None:
         if not call.awaiting_agent or call.step is None:
@@ -416,12 +357,12 @@ class FlowEngine:
             self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
             return
         call.context["consult"] = {"spoken": event.text}
-        self._say(call, event.text, event.at, actions, step.id, Speaker.AGENT)
+        speak(call, self.flow.voice, event.text, event.at, actions, step.id, Speaker.AGENT)
         call.consult_turns += 1
         self._next_consult_turn(call, step, consult, event.at, actions)
 
     def _next_consult_turn(
-        self, call: Call, step: Step, consult: StepConsult, now: float, actions: list[Action]
+        self, call: Call, step: Step, consult: FlowConsult, now: float, actions: list[Action]
     ) -> None:
         if call.consult_turns < consult.max_turns:
             self._listen(call, step, now, actions)
@@ -444,31 +385,3 @@ class FlowEngine:
         call.awaiting_agent = False
         if hang_up:
             actions.append(Hangup(reason))
-
-
-def _gather_of(step: Step) -> StepGather:
-    """The gather of a step where a turn that is not a consult's was open: it has one."""
-    if step.gather is None:
-        raise RuntimeError(f"a turn was open at step '{step.id}', which has neither gather nor consult")
-    return step.gather
-
-
-def _answer_of(event: InputEventBase, step: Step) -> tuple[str, str]:
-    """(kind, transcript text) of an answer; an empty answer counts as no input."""
-    if isinstance(event, Digits):
-        finish = step.gather.finish_on_key if step.gather is not None else ""
-        pressed = event.digits[:-1] if finish and event.digits.endswith(finish) else event.digits
-        return ("dtmf", event.digits) if pressed else ("no_input", "")
-    if isinstance(event, Speech) and event.text.strip():
-        return "speech", event.text.strip()
-    return "no_input", ""
-
-
-def _render(text: Text, context: Mapping[str, Any], where: str) -> str:
-    try:
-        return text.render(context)
-    except Exception as error:
-        # Template expressions are the author's code: they can raise any Python error
-        # (an undefined name, a sandbox refusal, a division by zero). Each one ends
-        # this call, never the process.
-        raise TemplateFailure(f"template error in {where}: {error}") from None

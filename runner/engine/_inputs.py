@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows import Data, e164_problem
-from flows._compile import Flow, Input
-from flows._suggest import did_you_mean
+from flows import Data, Flow, Input, Text, did_you_mean, e164_problem
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -76,3 +74,16 @@ def _convert(spec: Input, text: str) -> Data:
         choices = ", ".join(str(choice) for choice in spec.enum)
         raise InputError(spec.name, f"input '{spec.name}' is one of {choices}, found '{text}'")
     return value
+
+
+def render_before_call(flow: Flow, key: str, text: Text, values: Mapping[str, Data]) -> str:
+    """The flow's top-level ``key`` (``to``, ``from``) rendered with the bound ``values``,
+    before the call exists: ``call``, ``last`` and ``consult`` are empty.
+
+    Raises InputError naming ``key`` when it fails: before dialling, that is bad input.
+    """
+    try:
+        return text.render({**values, "call": {}, "last": {}, "consult": {}})
+    except Exception as error:
+        # Template expressions are the author's code and may raise any Python error.
+        raise InputError(key, f"flow '{flow.name}': '{key}' could not be rendered: {error}") from None

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from transitions import MachineError
-
 from runner.engine._machine import BareMachine
 from runner.types import EndReason, Lifecycle
 
 _NOT_FINAL = [state.value for state in Lifecycle]
 
-_MACHINE = BareMachine(
-    states=[*_NOT_FINAL, *(reason.value for reason in EndReason)],
-    initial=Lifecycle.INITIATED.value,
-    transitions=[
+#: The machine as ``transitions`` takes it.
+MACHINE_CONFIG: dict[str, Any] = {
+    "states": [*_NOT_FINAL, *(reason.value for reason in EndReason)],
+    "initial": Lifecycle.INITIATED.value,
+    "transitions": [
         {"trigger": "ring", "source": Lifecycle.INITIATED.value, "dest": Lifecycle.RINGING.value},
         {
             "trigger": "answer",
@@ -40,8 +39,10 @@ _MACHINE = BareMachine(
             for reason in EndReason
         ),
     ],
-    model_attribute="lifecycle",
-)
+    "model_attribute": "lifecycle",
+}
+
+_MACHINE = BareMachine(**MACHINE_CONFIG)
 
 
 def attach(call: Any, state: str = Lifecycle.INITIATED.value) -> None:
@@ -55,12 +56,10 @@ def detach(call: Any) -> None:
 def fire(call: Any, trigger: str) -> bool:
     """Move ``call`` by ``trigger``; False (and no change) where the move is not allowed."""
     event = _MACHINE.events[trigger]
+    # Asked first: the library refuses a move from a state without one by raising.
     if not event.transitions.get(call.lifecycle):
         return False
-    try:
-        return bool(event.trigger(call))
-    except MachineError:
-        return False
+    return bool(event.trigger(call))
 
 
 def end_trigger(reason: EndReason) -> str:

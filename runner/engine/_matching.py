@@ -1,11 +1,30 @@
-"""Which ``on`` route a caller's answer takes."""
+"""What a caller's answer is, and which ``on`` route it takes."""
 
 from __future__ import annotations
 
-from flows._compile import Route, Step, words_of
+from flows import FlowGather, Route, Step, words_of
+from runner.types import Digits, InputEventBase, Speech
 
 #: The route kinds that take an answer (the others, no_input and no_match, take failures).
 ANSWER_KINDS = ("dtmf", "speech", "any")
+
+
+def answer_of(event: InputEventBase, step: Step) -> tuple[str, str]:
+    """(kind, transcript text) of an answer; an empty answer counts as no input."""
+    if isinstance(event, Digits):
+        finish = step.gather.finish_on_key if step.gather is not None else ""
+        pressed = event.digits[:-1] if finish and event.digits.endswith(finish) else event.digits
+        return ("dtmf", event.digits) if pressed else ("no_input", "")
+    if isinstance(event, Speech) and event.text.strip():
+        return "speech", event.text.strip()
+    return "no_input", ""
+
+
+def gather_of(step: Step) -> FlowGather:
+    """The gather of a step where a turn that is not a consult's was open: it has one."""
+    if step.gather is None:
+        raise RuntimeError(f"a turn was open at step '{step.id}', which has neither gather nor consult")
+    return step.gather
 
 
 def takes_answers(step: Step) -> bool:

@@ -75,13 +75,13 @@ class CallControl:
         await desk.calls.committed()
         if live.carrier_call_id is not None:
             await desk.provider.hang_up(live.carrier_call_id)
-        return live.call.snapshot()
+        return live.call.synced_record()
 
     def record(self, call_id: str) -> CallRecord:
         """The call's record: in flight here, or in the store. Raises UnknownCallError."""
         live = self._desk.calls.get(call_id)
         if live is not None:
-            return live.call.snapshot()
+            return live.call.synced_record()
         record = self._desk.calls.stored(call_id)
         if record is None:
             raise UnknownCallError(call_id)

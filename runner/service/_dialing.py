@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
 
 from flows import Data, Flow, e164_problem
-from runner.engine import InputError, bind_inputs
+from runner.engine import InputError, bind_inputs, render_before_call
 from runner.providers import OutboundCall
 from runner.service._desk import CallDesk
 from runner.service._errors import TooManyCallsError, UnknownFlowError
@@ -46,7 +45,7 @@ class Dialer:
             raise InputError("to", f"the number to call, '{number}': {problem}")
         caller_id = desk.settings.from_number
         if engine.flow.caller_id is not None:
-            caller_id = _rendered(engine.flow, "from", engine.flow.caller_id, values)
+            caller_id = render_before_call(engine.flow, "from", engine.flow.caller_id, values)
         call = engine.new_call(
             call_id=call_id or desk.new_call_id(),
             variables=values,
@@ -74,23 +73,10 @@ class Dialer:
         desk.calls.set_carrier_id(live, live.carrier_call_id)
         desk.save(live)
         await desk.calls.committed()
-        return call.snapshot()
-
-
-class _Template(Protocol):
-    def render(self, context: Mapping[str, Any]) -> str: ...
+        return call.synced_record()
 
 
 def _number_to_call(flow: Flow, values: Mapping[str, Data]) -> str:
     if flow.to is None:
         raise InputError("to", f"flow '{flow.name}' has no 'to': give the number to call")
-    return _rendered(flow, "to", flow.to, values)
-
-
-def _rendered(flow: Flow, key: str, text: _Template, values: Mapping[str, Data]) -> str:
-    """The flow's top-level ``key`` rendered; InputError naming ``key`` when it fails."""
-    try:
-        return text.render({**values, "call": {}, "last": {}, "consult": {}})
-    except Exception as error:
-        # A template may raise anything; before dialling, that is bad input.
-        raise InputError(key, f"flow '{flow.name}': '{key}' could not be rendered: {error}") from None
+    return render_before_call(flow, "to", flow.to, values)

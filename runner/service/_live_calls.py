@@ -255,7 +255,7 @@ class LiveCalls:
                 state["last_document"] = live.last_document
                 if self._owners is not None:
                     state[OWNER_KEY] = self._owners.id
-            items.append((call.snapshot(), state))
+            items.append((call.synced_record(), state))
         self._store().save_many(items)
         for live in lives:
             if live.call.ended and live.carrier_call_id is not None:

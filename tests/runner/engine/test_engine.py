@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from flows._compile import Flow, Step
+from flows import Flow, Step
 from runner.engine import MAX_STEPS_PER_EVENT, FlowEngine
 from runner.types import (
     AgentReply,
@@ -394,7 +394,7 @@ def test_released_calls_leave_the_machines_and_others_stay(engine_for: EngineFac
     with pytest.raises(ValueError, match="not a model of this machine"):
         engine.release(calls[1])
     assert engine.handle(calls[2], Answered(id=event_ids(), at=1.0))[0] == Speak("Hi N.")
-    restored = engine.restore(calls[1].snapshot(), engine.snapshot(calls[1]))
+    restored = engine.restore(calls[1].synced_record(), engine.snapshot(calls[1]))
     assert restored.step == "(pending)"
 
 
@@ -409,7 +409,7 @@ def test_a_call_keeps_the_time_of_its_last_event_across_a_restore(
     assert call.last_event_at == 14.0
     state = engine.snapshot(call)
     engine.release(call)
-    assert engine.restore(call.snapshot(), state).last_event_at == 14.0
+    assert engine.restore(call.synced_record(), state).last_event_at == 14.0
 
 
 def test_the_event_ids_kept_across_a_restore_are_the_most_recent(engine_for: EngineFactory) -> None:
@@ -422,5 +422,5 @@ def test_the_event_ids_kept_across_a_restore_are_the_most_recent(engine_for: Eng
     state = engine.snapshot(call)
     assert state["seen_events"] == ids[-64:]
     engine.release(call)
-    restored = engine.restore(call.snapshot(), state)
+    restored = engine.restore(call.synced_record(), state)
     assert list(restored.seen_events) == ids[-64:]
