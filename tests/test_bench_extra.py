@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import PROJECT
 
 OWN_PACKAGES = {"flows", "runner", "bench", "tests"}
+# A benchmark run as a script imports its helpers in bench/ as top-level modules.
+BENCH_MODULES = {script.stem for script in (PROJECT / "bench").glob("*.py")}
 
 
 def _distribution_name(requirement: str) -> str:
@@ -29,7 +31,7 @@ def _imported_modules(script: Path) -> set[str]:
             modules.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             modules.add(node.module.split(".")[0])
-    return modules - OWN_PACKAGES - set(sys.stdlib_module_names)
+    return modules - OWN_PACKAGES - BENCH_MODULES - set(sys.stdlib_module_names)
 
 
 @pytest.mark.parametrize("script", sorted((PROJECT / "bench").glob("*.py")), ids=lambda path: path.name)

@@ -1,0 +1,66 @@
+"""The benchmarks in bench/ still run against the code as it is, on tiny loads.
+
+No figure is checked (the machine is shared); that the rows run, on the call they say,
+with nothing refused, lost or left in flight, is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import PROJECT
+
+BENCH = PROJECT / "bench"
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
+    """Imports a benchmark's module as its script does, with bench/ first on the path."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    return importlib.import_module
+
+
+def test_simulate_calls_measures_each_row_against_both_machines() -> None:
+    argv = [
+        sys.executable,
+        str(BENCH / "simulate_calls.py"),
+        "--calls",
+        "20",
+        "--in-flight",
+        "20",
+        "--rounds",
+        "1",
+    ]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ")[0] for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows == [
+        "| what",
+        "| ---",
+        "| stock transitions.Machine: the engine's machines, 9 moves",
+        "| BareMachine alone: the same machines and moves, no flow",
+        "| engine: the whole simulated call, no storage",
+        "| engine + the call's record saved to SQLite (WAL)",
+    ]
+    assert "what the engine adds to the bare machine's moves" in result.stdout
+
+
+def test_two_turn_calls_each_end_in_their_second_turn_on_callflow_serve(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    turn_rows = bench("turn_rows")
+    load = turn_rows.Load(
+        wrk="wrk", seconds=1, warmup=0, connections=2, threads=1, calls_in_flight=2, folder=tmp_path
+    )
+    row, note = turn_rows.two_turn_row(load)
+    assert (row.run.errors, row.problems) == (0, [])
+    assert row.run.finished > 0
+    assert len(row.run.first_ms) == len(row.run.second_ms) == row.run.finished
+    assert f"{row.run.started:,} calls recorded, 0 in flight at the end" in note
