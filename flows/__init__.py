@@ -18,6 +18,7 @@ from flows._compile import (
 )
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowError, FlowFileError, FlowInvalidError, FlowSyntaxError
+from flows._gc import cyclic_gc_paused
 from flows._graph import mermaid
 from flows._lint import LintReport, flow_files, lint_document, lint_paths
 from flows._loader import load_document, parse_document
@@ -50,6 +51,7 @@ __all__ = [
     "Voice",
     "check_schema",
     "compile_document",
+    "cyclic_gc_paused",
     "did_you_mean",
     "e164_problem",
     "environment",

@@ -12,11 +12,9 @@ which also words every syntax error.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from flows._compose import NotComposed, TooDeep
 from flows._compose import compose as compose_fast
 from flows._document import Data, Document, NodePath
 from flows._errors import FlowFileError, FlowSyntaxError
+from flows._gc import cyclic_gc_paused
 from flows._problems import Mark, Problem, Severity
 
 _TAG = "tag:yaml.org,2002:"
@@ -219,7 +218,8 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
     too_deep = _too_deep_mark(text) if _bracket_depth_passes(text, MAX_DEPTH) else None
     if too_deep is not None:
         raise FlowSyntaxError(file, too_deep, _TOO_LARGE)
-    with _cyclic_gc_paused():
+    # Some ten objects a step, all kept, none in a cycle: see cyclic_gc_paused.
+    with cyclic_gc_paused():
         return _parse(yaml, text, file)
 
 
@@ -253,21 +253,6 @@ def _parse(yaml: YAML, text: str, file: str) -> tuple[Document, list[Problem]]:
         source_lines=tuple(text.splitlines()),
     )
     return document, builder.problems
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading a flow makes some ten objects a step, all kept, none in a cycle. As they
-    pile up, Python's cyclic collector walks them again and again: half the time of
-    reading a 10,000-step flow, and more the longer the flow. It waits until the
-    document is built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _compose(yaml: YAML, text: str) -> Node | None:

@@ -12,6 +12,7 @@ import pytest
 
 import flows
 import runner
+import runner.campaigns
 import runner.config
 import runner.dialects
 import runner.engine
@@ -25,6 +26,7 @@ import runner.store
     [
         flows,
         runner,
+        runner.campaigns,
         runner.config,
         runner.dialects,
         runner.engine,

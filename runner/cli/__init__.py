@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from runner.cli import (
     call,
+    campaign,
     config,
     export,
     expose,
@@ -55,6 +56,7 @@ _COMMANDS = (
     serve,
     expose,
     call,
+    campaign,
     steer,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner.engine._actions import TemplateFailure, listen_action
+from runner.engine._actions import TemplateFailure, listen_action, render_text
 from runner.engine._call import Call
 from runner.engine._engine import MAX_STEPS_PER_EVENT, FlowEngine
 from runner.engine._inputs import InputError, bind_inputs, render_before_call
@@ -20,4 +20,5 @@ __all__ = [
     "bind_inputs",
     "listen_action",
     "render_before_call",
+    "render_text",
 ]

@@ -1,0 +1,32 @@
+"""Notify campaigns: one flow, a CSV file of recipients, every row checked before any call.
+
+``read_recipients`` reads the file, ``NotifyScript`` takes from the flow what its calls
+say, ``check_recipients`` checks each row against the flow's inputs and the carrier's
+limits, and ``DryRun`` sums up what a campaign would do.
+"""
+
+from __future__ import annotations
+
+from runner.campaigns._check import CampaignCheck, CampaignProblem, Recipient, check_recipients
+from runner.campaigns._csv import RecipientsFile, RecipientsFileError, Row, read_recipients
+from runner.campaigns._phones import PhoneError, region_code, to_e164
+from runner.campaigns._preview import PREVIEW_CALLS, DryRun
+from runner.campaigns._script import NotCampaignFlowError, NotifyScript
+
+__all__ = [
+    "PREVIEW_CALLS",
+    "CampaignCheck",
+    "CampaignProblem",
+    "DryRun",
+    "NotCampaignFlowError",
+    "NotifyScript",
+    "PhoneError",
+    "Recipient",
+    "RecipientsFile",
+    "RecipientsFileError",
+    "Row",
+    "check_recipients",
+    "read_recipients",
+    "region_code",
+    "to_e164",
+]
