@@ -2,7 +2,9 @@
 
 ``read_recipients`` reads the file, ``NotifyScript`` takes from the flow what its calls
 say, ``check_recipients`` checks each row against the flow's inputs and the carrier's
-limits, and ``DryRun`` sums up what a campaign would do.
+limits, and ``DryRun`` sums up what a campaign would do. A campaign's durable state
+(``Campaign``, one ``RecipientState`` a row) is kept by ``runner.store``'s
+``CampaignStore``; ``recipients_sha256`` fingerprints the recipients file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from runner.campaigns._csv import RecipientsFile, RecipientsFileError, Row, read
 from runner.campaigns._phones import PhoneError, region_code, to_e164
 from runner.campaigns._preview import PREVIEW_CALLS, DryRun
 from runner.campaigns._script import NotCampaignFlowError, NotifyScript
+from runner.campaigns._state import recipients_sha256
 
 __all__ = [
     "PREVIEW_CALLS",
@@ -27,6 +30,7 @@ __all__ = [
     "Row",
     "check_recipients",
     "read_recipients",
+    "recipients_sha256",
     "region_code",
     "to_e164",
 ]

@@ -6,7 +6,9 @@
     ├── StoreVersionError      the file was written by a newer callflow; carries both versions
     ├── StoreLockedError       another process held the database longer than the busy timeout
     ├── StoreAccessError       SQLite could not open, read or write the file (permissions, disk full)
-    └── RecordError            a stored or exported record cannot be read back as a CallRecord
+    ├── RecordError            a stored or exported record cannot be read back as a CallRecord
+    ├── CampaignExistsError    a new campaign takes a name already used; carries the name
+    └── CampaignNotFoundError  no campaign has this name; carries the name
 
 Every message is one line that names the file, fit to print after ``error:``.
 """
@@ -72,3 +74,20 @@ class RecordError(StoreError):
         self.call_id = call_id
         self.path = path
         self.reason = reason
+
+
+class CampaignExistsError(StoreError):
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(
+            f"{path} already holds a campaign named '{name}'; choose another --name, "
+            f"or see it with 'callflow campaign status {name}'"
+        )
+        self.path = path
+        self.name = name
+
+
+class CampaignNotFoundError(StoreError):
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(f"{path} holds no campaign named '{name}'; 'callflow campaign list' shows them")
+        self.path = path
+        self.name = name

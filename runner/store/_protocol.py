@@ -1,11 +1,20 @@
-"""The interface every call store implements: SQLite now, a networked store later."""
+"""The interfaces every store implements, for calls and campaigns: SQLite now, a networked store later."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from runner.store._campaign_types import (
+    Campaign,
+    CampaignCounts,
+    CampaignState,
+    CampaignSummary,
+    NewRecipient,
+    Outcome,
+    RecipientState,
+)
 from runner.types import CallRecord
 
 
@@ -68,3 +77,70 @@ class Store(Protocol):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None: ...
+
+
+class CampaignStore(Protocol):
+    """Where campaigns and their recipients' states live. Every write is durable once it
+    returns, and each is one transaction: a process killed at any moment leaves every
+    recipient either before or after a step, never between.
+
+    Times are seconds since the epoch, passed in by the caller (``now``) so that a
+    dispatcher's clock, frozen in tests, is the only clock.
+    """
+
+    def create_campaign(self, campaign: Campaign, recipients: Iterable[NewRecipient]) -> None:
+        """Add the campaign and every recipient in one transaction: all of them or none.
+
+        Valid recipients start ``pending``; invalid ones ``invalid`` with that outcome.
+        Raises ``CampaignExistsError`` when a campaign has this name already.
+        """
+
+    def campaign(self, name: str) -> Campaign | None:
+        """The campaign with this name, or None."""
+
+    def campaigns(self) -> list[CampaignSummary]:
+        """Every campaign with its counts, oldest first."""
+
+    def campaign_counts(self, name: str) -> CampaignCounts:
+        """The campaign's counts by status and outcome. Raises ``CampaignNotFoundError``."""
+
+    def due_recipients(self, name: str, *, now: float, limit: int) -> list[RecipientState]:
+        """At most ``limit`` recipients to dial now, by line: ``pending`` ones, and
+        ``retry-wait`` ones whose ``next_attempt_at`` is ``now`` or earlier."""
+
+    def mark_dialing(self, name: str, line: int, call_id: str, *, now: float) -> bool:
+        """Claim a due recipient for a call about to be placed with ``call_id``: status
+        ``dialing``, one more attempt, the call id appended. Call it before placing the call.
+
+        False (and nothing written) when the recipient is not due, or the campaign is not
+        running: another worker claimed it, or the campaign was cancelled.
+        """
+
+    def record_outcome(
+        self,
+        name: str,
+        line: int,
+        call_id: str,
+        outcome: Outcome,
+        *,
+        retry_at: float | None = None,
+        answered_by: str | None = None,
+        duration: float | None = None,
+    ) -> bool:
+        """Record how the attempt with ``call_id`` ended: ``done`` with ``outcome``, or
+        ``retry-wait`` until ``retry_at`` when given.
+
+        False (and nothing written) unless the recipient is ``dialing`` with ``call_id``
+        as its latest call: a late report of an older attempt changes nothing.
+        """
+
+    def dialing_recipients(self, name: str) -> list[RecipientState]:
+        """Recipients left at ``dialing``, by line. After a crash each may have been called:
+        the dispatcher looks its last call id up before it decides anything."""
+
+    def set_campaign_state(self, name: str, state: CampaignState, *, now: float) -> None:
+        """Change the campaign's state (cancel it, or mark it done). Recipients are left as
+        they are. Raises ``CampaignNotFoundError``."""
+
+    def recipients(self, name: str) -> Iterator[RecipientState]:
+        """Every recipient of the campaign by line, one at a time (for the report)."""

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import orjson
 
+from runner.store._campaign_sqlite import CAMPAIGN_SCHEMA, SQLiteCampaigns
 from runner.store._codec import record_from_json
 from runner.store._errors import (
     NotAStoreError,
@@ -25,7 +26,7 @@ from runner.types import CallRecord
 
 #: Bumped by every change to the tables; kept in ``PRAGMA user_version``. A later
 #: version migrates older files forward when it opens them.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # 'CFLW' in the file header (PRAGMA application_id): tells our database apart from any
 # other SQLite file that happens to sit at the same path.
@@ -46,6 +47,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         _CARRIER_ID_INDEX,
         "PRAGMA user_version = 2",
     ),
+    2: (*CAMPAIGN_SCHEMA, "PRAGMA user_version = 3"),
 }
 
 # Statements, not one script: executescript() would commit the transaction they run in.
@@ -75,6 +77,7 @@ _SCHEMA = (
     # An index also holds the rowid (seq), so this one serves ORDER BY created_at, seq.
     "CREATE INDEX calls_by_created_at ON calls (created_at)",
     _CARRIER_ID_INDEX,
+    *CAMPAIGN_SCHEMA,
     f"PRAGMA application_id = {_APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
@@ -110,8 +113,8 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class SQLiteStore:
-    """The ``Store`` in one SQLite file, created on first open.
+class SQLiteStore(SQLiteCampaigns):
+    """The ``Store`` and the ``CampaignStore`` in one SQLite file, created on first open.
 
     One instance belongs to the thread that opened it (sqlite3 checks this and raises
     ``ProgrammingError`` otherwise); open one per thread. Any number of processes may
