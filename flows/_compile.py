@@ -127,6 +127,15 @@ class Step:
 
 
 @dataclass(frozen=True)
+class FlowMachine:
+    """A notify flow's ``machine``: ask the carrier whether a machine answered, and what then."""
+
+    detect: bool
+    #: "hang_up" (end the call, reason voicemail) or "leave_message" (speak after the beep).
+    on_machine: str = "hang_up"
+
+
+@dataclass(frozen=True)
 class Voice:
     name: str | None = None
     language: str | None = None
@@ -147,6 +156,7 @@ class Flow:
     dtmf_sequence: Text | None = None
     max_duration: int | None = None
     description: str = ""
+    machine: FlowMachine | None = None
 
     def machine_config(self) -> dict[str, Any]:
         """The states and transitions of this flow's step machine, for ``transitions``.
@@ -223,7 +233,14 @@ def _compile(document: Document) -> Flow:
         dtmf_sequence=_optional_text(data.get("dtmf_sequence")),
         max_duration=data.get("max_duration"),
         description=data.get("description", ""),
+        machine=_machine(data.get("machine")),
     )
+
+
+def _machine(spec: dict[str, Any] | None) -> FlowMachine | None:
+    if spec is None:
+        return None
+    return FlowMachine(detect=spec.get("detect") is True, on_machine=spec.get("on_machine", "hang_up"))
 
 
 def _input(name: str, spec: dict[str, Any]) -> Input:

@@ -67,6 +67,8 @@ class Ringing(Event):
 class Answered(Event):
     #: Answering machine detection: True when a machine answered.
     machine: bool = False
+    #: Who answered, as detection said: "human", "machine", "unknown"; None: not asked.
+    answered_by: str | None = None
     #: Said before the flow's own greeting (the server's inbound greeting), if any.
     greeting: str | None = None
 
@@ -254,6 +256,9 @@ class CallRecord:
     error: str | None = None
     #: The carrier's id for the call (CallSid, CallUUID, call_sid), once it has one.
     carrier_call_id: str | None = None
+    #: Who answered, when the flow asked for answering machine detection: "human",
+    #: "machine" or "unknown"; None when it did not ask (or nobody answered).
+    answered_by: str | None = None
     transcript: list[TranscriptEntry] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
     digits_sent: list[str] = field(default_factory=list)
@@ -285,6 +290,7 @@ class CallRecord:
             "end_reason": self.end_reason,
             "error": self.error,
             "carrier_call_id": self.carrier_call_id,
+            "answered_by": self.answered_by,
             "transcript": [
                 {
                     "speaker": entry.speaker,

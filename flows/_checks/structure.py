@@ -13,7 +13,15 @@ ONE_WAITING_PART = "one-waiting-part"
 NEXT_AND_HANGUP = "next-and-hangup"
 MODE_DTMF_SEQUENCE = "mode-dtmf-sequence"
 MODE_NOTIFY_STEP = "mode-notify-step"
-RULES = (ON_WITHOUT_GATHER, ONE_WAITING_PART, NEXT_AND_HANGUP, MODE_DTMF_SEQUENCE, MODE_NOTIFY_STEP)
+MODE_MACHINE = "mode-machine"
+RULES = (
+    ON_WITHOUT_GATHER,
+    ONE_WAITING_PART,
+    NEXT_AND_HANGUP,
+    MODE_DTMF_SEQUENCE,
+    MODE_NOTIFY_STEP,
+    MODE_MACHINE,
+)
 
 _EXCLUSIVE_PARTS = ("gather", "consult", "transfer")
 
@@ -29,6 +37,13 @@ def check_structure(flow: FlowView) -> Iterator[Problem]:
             ("dtmf_sequence",),
             MODE_DTMF_SEQUENCE,
             "dtmf_sequence is only sent in a conversation; add 'mode: conversation' or remove it",
+        )
+    if flow.mode == "conversation" and "machine" in flow.top:
+        yield error(
+            ("machine",),
+            MODE_MACHINE,
+            "machine (answering machine detection) is only for notify calls: a conversation waits "
+            "for a person; remove it or use 'mode: notify'",
         )
     for step in flow.steps:
         parts = [part for part in _EXCLUSIVE_PARTS if part in step.body]

@@ -13,6 +13,7 @@ from typing import Any
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
+from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
 from runner.cli._server_args import (
     add_allow_private_url_argument,
     add_server_arguments,
@@ -24,6 +25,7 @@ from runner.cli._transcript import transcript
 from runner.client import ControlClient, ControlError, ServerUnreachable
 from runner.config import Config
 from runner.providers import ProviderError
+from runner.providers.mock_outcomes import MockOutcomes
 from runner.server import BackgroundServer, ServerSetupError, bind, build_server, read_control_token
 from runner.store import record_from_json
 from runner.types import EndReason
@@ -42,7 +44,8 @@ command starts: when --timeout passes, or on Ctrl-C, the call is hung up (hangup
 before the server stops, and --no-wait needs a running server.
 
 On the mock provider (the default), --input scripts the callee as in 'simulate':
-keys, say:TEXT, silence, wait:N, hangup.
+keys, say:TEXT, silence, wait:N, hangup; --mock-outcomes (with --seed) makes the call
+busy, unanswered, failed or answered by a machine, drawn from the shares given.
 
 exit status: 0 the call ran to an end, 1 it failed (carrier error, failed, error) or
 had not ended within --timeout, 2 bad arguments, inputs or config, 130 Ctrl-C."""
@@ -65,6 +68,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--no-wait", action="store_true", help="print the call id and return at once")
     add_server_arguments(parser)
     add_allow_private_url_argument(parser)
+    add_mock_outcome_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -81,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         args.input,
         args.no_wait,
         allow_private_url=args.allow_private_url,
+        mock_outcomes=mock_outcomes_from(args, config),
     )
 
 
@@ -95,12 +100,14 @@ def place_and_report(
     no_wait: bool,
     *,
     allow_private_url: bool = False,
+    mock_outcomes: MockOutcomes | None = None,
 ) -> int:
     """Place one call through the server (started here if none runs) and print how it went.
 
     A server started here refuses a public_url no carrier can reach, as ``serve`` does,
-    unless ``allow_private_url``."""
-    with _server(args, config, flow_path, allow_private_url, no_wait) as (client, started_here):
+    unless ``allow_private_url``; its mock carrier draws ``mock_outcomes``."""
+    server = _server(args, config, flow_path, allow_private_url, no_wait, mock_outcomes)
+    with server as (client, started_here):
         try:
             placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
             call_id = placed["id"]
@@ -147,7 +154,12 @@ def _hang_up(client: ControlClient, call_id: str) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _server(
-    args: argparse.Namespace, config: Config, flow_path: Path, allow_private_url: bool, no_wait: bool
+    args: argparse.Namespace,
+    config: Config,
+    flow_path: Path,
+    allow_private_url: bool,
+    no_wait: bool,
+    mock_outcomes: MockOutcomes | None,
 ) -> Iterator[tuple[ControlClient, bool]]:
     """A client of the running server, or of one started here until its calls are over;
     and whether it was started here."""
@@ -157,6 +169,11 @@ def _server(
     if token is not None:
         with ControlClient(url, token) as client:
             if client.is_callflow():
+                if mock_outcomes is not None:
+                    raise UsageError(
+                        "--mock-outcomes shapes the mock carrier of a server this command starts, and "
+                        "one is running already: give it to 'callflow serve'"
+                    )
                 yield client, False
                 return
     if no_wait:
@@ -173,7 +190,9 @@ def _server(
             "and no callflow server with this data folder answers there"
         ) from None
     try:
-        parts = build_server(config, data_dir, sock.getsockname()[1], extra_flows=[flow_path])
+        parts = build_server(
+            config, data_dir, sock.getsockname()[1], extra_flows=[flow_path], mock_outcomes=mock_outcomes
+        )
     except (ServerSetupError, ProviderError) as error:
         sock.close()
         for line in getattr(error, "details", []):

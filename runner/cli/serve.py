@@ -12,6 +12,7 @@ from pathlib import Path
 
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
+from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
 from runner.cli._server_args import (
     add_allow_private_url_argument,
     add_server_arguments,
@@ -21,6 +22,7 @@ from runner.cli._server_args import (
 from runner.cli.expose import add_with_argument, print_addresses, tunnel_or_fail
 from runner.config import Config
 from runner.providers import ProviderError
+from runner.providers.mock_outcomes import MockOutcomes
 from runner.server import ServerSetupError, bind, build_server, serve_foreground
 
 HELP = "run the webhook server: carriers call it, the control API steers calls"
@@ -68,12 +70,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(see 'callflow expose')",
     )
     add_with_argument(parser)
+    add_mock_outcome_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config_or_fail(args)
     data_dir = data_dir_for(args, config)
+    mock_outcomes = mock_outcomes_from(args, config)
     if args.tunnel_tool is not None and not args.expose:
         raise UsageError("--with names the tunnel tool of --expose; pass --expose too")
     if not args.expose:
@@ -91,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
             opened = tunnel.enter_context(tunnel_or_fail(port, args.tunnel_tool))
             print_addresses(opened, config, port)
             config = dataclasses.replace(config, public_url=opened.public_url)
-        return _serve(config, data_dir, sock)
+        return _serve(config, data_dir, sock, mock_outcomes)
 
 
-def _serve(config: Config, data_dir: Path, sock: socket.socket) -> int:
+def _serve(config: Config, data_dir: Path, sock: socket.socket, mock_outcomes: MockOutcomes | None) -> int:
     try:
-        parts = build_server(config, data_dir, sock.getsockname()[1])
+        parts = build_server(config, data_dir, sock.getsockname()[1], mock_outcomes=mock_outcomes)
     except ServerSetupError as error:
         sock.close()
         for line in error.details:

@@ -197,7 +197,9 @@ class FlowEngine:
         if not lifecycle.fire(call, "answer"):
             return
         call.record.answered_at = event.at
-        if event.machine:
+        call.record.answered_by = event.answered_by
+        leave_message = self.flow.machine is not None and self.flow.machine.on_machine == "leave_message"
+        if event.machine and not leave_message:
             self._end(call, EndReason.VOICEMAIL, event.at, actions)
             return
         lifecycle.fire(call, "speak")

@@ -39,6 +39,9 @@ class OutboundCall:
     ring_timeout: int = 30
     #: Ask the carrier to tell a machine from a person (AnsweredBy / machine_detection).
     machine_detection: bool = False
+    #: With ``machine_detection``: have the carrier wait for a machine's greeting to end
+    #: (the beep) before fetching the answer document, so a message spoken then is recorded.
+    wait_for_beep: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class CarrierWebhook:
     confidence: float | None = None
     #: Answering machine detection said a machine answered.
     machine: bool = False
+    #: What answering machine detection said: "human", "machine", "unknown"; None: not asked.
+    answered_by: str | None = None
 
 
 class Provider(Protocol):

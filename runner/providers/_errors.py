@@ -2,6 +2,7 @@
 
     ProviderError                the root
     ├── ProviderConfigError      a credential or setting is missing or malformed
+    │   └── MockOutcomesError    a --mock-outcomes spec that cannot be read (mock_outcomes)
     ├── ProviderAPIError         the carrier answered with an error (status, its message)
     ├── ProviderUnreachable      no answer: connection refused, DNS, timeout
     └── WebhookFormatError       a webhook lacks a field the carrier always sends

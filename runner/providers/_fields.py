@@ -45,6 +45,16 @@ def is_machine(answered_by: str | None) -> bool:
     return answered_by is not None and (answered_by.startswith("machine") or answered_by == "fax")
 
 
+def answered_by(value: str | None) -> str | None:
+    """An AnsweredBy value made common: "human", "machine" (fax too) or "unknown"; None when
+    the webhook does not say (detection was not asked for)."""
+    if value is None:
+        return None
+    if is_machine(value):
+        return "machine"
+    return "human" if value == "human" else "unknown"
+
+
 def twilio_style_webhook(provider: str, params: Mapping[str, str], kind: WebhookKind) -> CarrierWebhook:
     call_sid = text(params, "CallSid")
     if call_sid is None:
@@ -63,4 +73,5 @@ def twilio_style_webhook(provider: str, params: Mapping[str, str], kind: Webhook
         speech=text(params, "SpeechResult"),
         confidence=confidence(text(params, "Confidence")),
         machine=is_machine(text(params, "AnsweredBy")),
+        answered_by=answered_by(text(params, "AnsweredBy")),
     )

@@ -12,6 +12,11 @@ same HTTP path as a call on a real carrier.
     wait:N      the callee stays silent for N seconds (real time); a redirect from the
                 server (speak, dtmf) interrupts the wait
     hangup      the callee hangs up; so does running out of script at a gather
+
+With ``outcomes`` (see ``mock_outcomes``) each dialled call first draws what becomes of
+it: busy, no-answer and failed calls are never answered and end with the status callback
+Twilio sends for them; a machine answers with Twilio's ``AnsweredBy`` for the detection
+asked for, and a person with ``AnsweredBy=human`` when detection was asked for.
 """
 
 from __future__ import annotations
@@ -32,12 +37,16 @@ from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable
 from runner.providers._fields import twilio_style_webhook
+from runner.providers.mock_outcomes import MockOutcomes, Outcome
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 
 logger = logging.getLogger("callflow.mock")
 
 #: The most documents one mock call fetches: a guard against a loop between the two.
 MAX_FETCHES = 500
+
+#: Outcomes that never answer, with the final CallStatus Twilio reports for each.
+_NEVER_ANSWERED = {Outcome.BUSY: "busy", Outcome.NO_ANSWER: "no-answer", Outcome.FAILED: "failed"}
 
 
 @dataclass
@@ -52,6 +61,7 @@ class MockCall:
     dialled: list[str] = field(default_factory=list)
     status: str = "queued"
     answers: bool = True
+    outcome: Outcome = Outcome.ANSWERED
     redirect_to: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -61,7 +71,12 @@ class MockProvider:
     dialect = "twilio"
 
     def __init__(
-        self, client: httpx.AsyncClient | None = None, *, answers: bool = True, auth_token: str = ""
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        answers: bool = True,
+        auth_token: str = "",
+        outcomes: MockOutcomes | None = None,
     ) -> None:
         self._client = client or httpx.AsyncClient(timeout=30.0)
         self._owns_client = client is None
@@ -71,6 +86,8 @@ class MockProvider:
         self.answers = answers
         #: Requests are signed as Twilio signs them, with this key; "" sends no signature.
         self.auth_token = auth_token
+        #: What each dialled call comes to, drawn in the order calls are placed; None: answered.
+        self.outcomes = outcomes
         #: The callee's script of each call about to be dialled, by the server's call id.
         self._scripts: dict[str, tuple[CallerAction, ...]] = {}
 
@@ -88,7 +105,8 @@ class MockProvider:
         """ "Dial": the callee plays the script given for this call, if any."""
         sid = f"MOCK{uuid.uuid4().hex[:28]}"
         script = self._scripts.pop(_call_id_in(call.answer_url), ())
-        mock = MockCall(sid, call, deque(script), answers=self.answers)
+        outcome = self.outcomes.draw() if self.outcomes is not None else Outcome.ANSWERED
+        mock = MockCall(sid, call, deque(script), answers=self.answers, outcome=outcome)
         self.calls[sid] = mock
         task = asyncio.create_task(self._run(mock))
         self._tasks.add(task)
@@ -137,11 +155,16 @@ class MockProvider:
 
     async def _run(self, mock: MockCall) -> None:
         try:
+            final_status = _NEVER_ANSWERED.get(mock.outcome)
+            if final_status is not None:
+                await self._never_answered(mock, final_status)
+                return
             await self._status(mock, "ringing")
             if not mock.answers:
                 await mock.done.wait()
                 return
-            document = await self._fetch(mock, mock.outbound.answer_url, {"CallStatus": "in-progress"})
+            answer = {"CallStatus": "in-progress", **_detection_result(mock)}
+            document = await self._fetch(mock, mock.outbound.answer_url, answer)
             mock.status = "in-progress"
             for _ in range(MAX_FETCHES):
                 if document is None or mock.done.is_set():
@@ -154,6 +177,13 @@ class MockProvider:
             logger.warning("mock call %s stopped: %s", mock.sid, error)
         finally:
             mock.done.set()
+
+    async def _never_answered(self, mock: MockCall, final_status: str) -> None:
+        """A busy line or a failed call ends at once; an unanswered one rings first."""
+        if mock.outcome is Outcome.NO_ANSWER:
+            await self._status(mock, "ringing")
+        mock.status = final_status
+        await self._status(mock, final_status)
 
     async def _perform(self, mock: MockCall, document: str) -> str | None:
         """Carry out one document; the next one the carrier fetched, or None at the end."""
@@ -232,6 +262,16 @@ class MockProvider:
             await self._post(mock.outbound.status_url, form)
         except httpx.HTTPError as error:
             raise ProviderUnreachable(self.name, f"the webhook cannot be reached: {error}") from None
+
+
+def _detection_result(mock: MockCall) -> dict[str, str]:
+    """The AnsweredBy field Twilio adds to the answer webhook when detection was asked for:
+    a machine is reported at the beep when the call waits for it, else as soon as it is heard."""
+    if not mock.outbound.machine_detection:
+        return {}
+    if mock.outcome is not Outcome.MACHINE:
+        return {"AnsweredBy": "human"}
+    return {"AnsweredBy": "machine_end_beep" if mock.outbound.wait_for_beep else "machine_start"}
 
 
 def _call_id_in(url: str) -> str:

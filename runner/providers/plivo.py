@@ -36,7 +36,7 @@ import httpx
 
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderAPIError, ProviderConfigError, WebhookFormatError
-from runner.providers._fields import confidence, is_machine, text
+from runner.providers._fields import answered_by, confidence, is_machine, text
 from runner.providers._hmac import keyed_hmac
 from runner.providers._rest import CarrierAPI
 from runner.types import EndReason
@@ -144,7 +144,9 @@ class PlivoProvider:
         if call_status == "cancel" and inbound:
             # "Canceled by the caller": on an inbound call that is the person who rang.
             end_reason = EndReason.HANGUP_USER
-        machine = (text(params, "Machine") or "").lower() == "true"
+        detected = (text(params, "Machine") or "").lower()
+        machine = detected == "true"
+        said_by = {"true": "machine", "false": "human"}.get(detected)
         return CarrierWebhook(
             carrier_call_id=call_uuid,
             kind=kind,
@@ -157,6 +159,7 @@ class PlivoProvider:
             speech=text(params, "Speech"),
             confidence=confidence(text(params, "SpeechConfidenceScore")),
             machine=machine or is_machine(text(params, "AnsweredBy")),
+            answered_by=said_by or answered_by(text(params, "AnsweredBy")),
         )
 
     async def aclose(self) -> None:

@@ -98,7 +98,9 @@ class TelnyxProvider:
             "StatusCallbackEvent": _STATUS_EVENTS,
         }
         if call.machine_detection:
-            body["MachineDetection"] = "Enable"
+            # TeXML takes Twilio's values (its Call Control API's answering_machine_detection
+            # is another API): DetectMessageEnd answers after the beep.
+            body["MachineDetection"] = "DetectMessageEnd" if call.wait_for_beep else "Enable"
         response = await self._api.call("POST", self._place_url, json=body)
         call_sid = _call_sid(response)
         if call_sid is None:

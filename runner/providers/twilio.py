@@ -84,7 +84,8 @@ class TwilioProvider:
             "Timeout": str(call.ring_timeout),
         }
         if call.machine_detection:
-            form["MachineDetection"] = "Enable"
+            # DetectMessageEnd holds the answer webhook until the beep: a message then lands.
+            form["MachineDetection"] = "DetectMessageEnd" if call.wait_for_beep else "Enable"
         response = await self._post(".json", form)
         try:
             sid = response.json().get("sid")

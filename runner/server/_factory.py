@@ -15,6 +15,7 @@ from runner.carrier_fit import carrier_problems
 from runner.config import Config, ProviderName, public_base
 from runner.providers import Provider, plivo, telnyx, twilio
 from runner.providers.mock import MockProvider
+from runner.providers.mock_outcomes import MockOutcomes
 from runner.providers.plivo import PlivoProvider
 from runner.providers.telnyx import TelnyxProvider
 from runner.providers.twilio import TwilioProvider
@@ -69,8 +70,15 @@ def load_flows(paths: Sequence[Path]) -> list[Flow]:
     return list(flows.values())
 
 
-def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequence[Path] = ()) -> ServerParts:
-    """The parts of a server listening on ``port`` (the bound one, when the config says 0)."""
+def build_server(
+    config: Config,
+    data_dir: Path,
+    port: int,
+    extra_flows: Sequence[Path] = (),
+    mock_outcomes: MockOutcomes | None = None,
+) -> ServerParts:
+    """The parts of a server listening on ``port`` (the bound one, when the config says 0).
+    ``mock_outcomes``: what the mock carrier's calls come to (every call answered if None)."""
     inbound = [config.inbound.flow] if config.inbound.flow else []
     paths = [*config.flows, *inbound, *extra_flows, SMOKE_FLOW]
     flows = load_flows(paths)
@@ -79,7 +87,7 @@ def build_server(config: Config, data_dir: Path, port: int, extra_flows: Sequenc
         inbound_file = config.inbound.flow.resolve()
         inbound_flow = next(flow.name for flow in flows if Path(flow.file).resolve() == inbound_file)
     local_url = f"http://{_url_host(config.serve.bind)}:{port}"
-    provider, check = _carrier(config)
+    provider, check = _carrier(config, mock_outcomes)
     warnings = _fit_flows(flows, provider.name)
     # The mock carrier lives in this process and calls the server where it listens.
     public = None if config.provider is ProviderName.MOCK else config.public_url
@@ -132,7 +140,7 @@ def _fit_flows(flows: Sequence[Flow], provider: str) -> list[str]:
     return [problem.format() for problem in problems]
 
 
-def _carrier(config: Config) -> tuple[Provider, SignatureCheck]:
+def _carrier(config: Config, mock_outcomes: MockOutcomes | None) -> tuple[Provider, SignatureCheck]:
     """The provider and how its webhooks are signed. Raises ProviderConfigError."""
     if config.provider is ProviderName.TWILIO:
         token = config.twilio.auth_token.reveal() if config.twilio.auth_token else None
@@ -152,7 +160,7 @@ def _carrier(config: Config) -> tuple[Provider, SignatureCheck]:
     # The mock signs its requests as Twilio does, with a key made for this process, so
     # calls on the mock go through the same verification as calls on a carrier.
     key = secrets.token_urlsafe(24)
-    return MockProvider(auth_token=key), TwilioSignature(key)
+    return MockProvider(auth_token=key, outcomes=mock_outcomes), TwilioSignature(key)
 
 
 def _url_host(bind: str) -> str:

@@ -59,11 +59,15 @@ class Dialer:
         desk.save(live)
         await desk.calls.committed()
         desk.on_start(call.record)
+        machine = engine.flow.machine
+        detect = machine is not None and machine.detect
         outbound = OutboundCall(
             to=number,
             caller_id=caller_id or "",
             answer_url=desk.url(call.id, event="answer"),
             status_url=desk.url(call.id, event="status"),
+            machine_detection=detect,
+            wait_for_beep=detect and machine is not None and machine.on_machine == "leave_message",
         )
         try:
             live.carrier_call_id = await desk.provider.place_call(outbound)

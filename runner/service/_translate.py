@@ -16,7 +16,7 @@ def events_for(
 ) -> list[AnyEvent]:
     """The events one webhook means; its id names the delivery, so a repeat changes nothing."""
     if kind is WebhookKind.ANSWER:
-        return [Answered(id=answer_id(hook), at=now, machine=hook.machine)]
+        return [Answered(id=answer_id(hook), at=now, machine=hook.machine, answered_by=hook.answered_by)]
     key = f"{hook.carrier_call_id}:{kind}:{hook.status}:{turn}:{hook.digits}:{hook.speech}"
     if kind is WebhookKind.GATHER:
         if hook.digits:

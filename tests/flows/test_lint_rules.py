@@ -161,6 +161,13 @@ steps:
         "version: 1\nname: notify-digits\ngreeting: Hi.\ndtmf_sequence: '1234#'\n",
     ),
     Case(
+        "mode-machine",
+        "4:1",
+        1,
+        "machine (answering machine detection) is only for notify calls",
+        CONVERSATION_HEAD + "machine: {detect: true}\nsteps:\n  main:\n    say: Hi.\n",
+    ),
+    Case(
         "mode-notify-step",
         "6:5",
         1,
@@ -355,7 +362,7 @@ def test_every_rule_has_a_broken_flow() -> None:
 
     modules = (_lint, _loader, loops, references, schema, size, structure, templates, values)
     declared = {rule for module in modules for rule in module.RULES}
-    assert len(declared) == 26
+    assert len(declared) == 27
     # A file over the step limit takes the YAML loader half a minute; test_lint_scale.py
     # lints one built as data.
     assert declared == {case.rule for case in CASES} | {size.TOO_MANY_STEPS}

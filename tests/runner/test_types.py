@@ -47,3 +47,11 @@ def test_as_json_writes_every_field_and_the_derived_ones() -> None:
 def test_a_record_survives_the_round_trip_through_json() -> None:
     record = _record()
     assert record_from_json(record.as_json()) == record
+
+
+def test_who_answered_survives_the_round_trip_and_older_records_have_none() -> None:
+    record = dataclasses.replace(_record(), answered_by="machine")
+    assert record_from_json(record.as_json()) == record
+
+    older = {key: value for key, value in record.as_json().items() if key != "answered_by"}
+    assert record_from_json(older).answered_by is None

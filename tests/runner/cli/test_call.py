@@ -158,3 +158,105 @@ def test_a_say_over_the_carriers_limit_ends_the_call_in_error(cli: CLI, config: 
     assert re.fullmatch(r"ended: error after [0-9.]+ s; path: no steps", lines[-1])
     record = only_record(config.parent / "data")
     assert (record.end_reason, record.lifecycle) == ("error", "error")
+
+
+def _notify_flow(tmp_path: Path, on_machine: str | None = None) -> Path:
+    flow = tmp_path / "outage.yaml"
+    machine = "" if on_machine is None else f"machine: {{detect: true, on_machine: {on_machine}}}\n"
+    flow.write_text(
+        f'version: 1\nname: outage\nto: "+14155550100"\ngreeting: Power is back on Elm Street.\n{machine}',
+        encoding="utf-8",
+    )
+    return flow
+
+
+@pytest.mark.parametrize("outcome", ["busy", "no-answer", "failed"])
+def test_a_call_the_mock_never_answers_ends_with_the_carriers_status(
+    cli: CLI, config: Path, tmp_path: Path, outcome: str
+) -> None:
+    result = cli("call", _notify_flow(tmp_path), "--config", config, "--mock-outcomes", f"{outcome}=1")
+    assert result.code == (1 if outcome == "failed" else 0), result.err
+    record = only_record(config.parent / "data")
+    assert (record.end_reason, record.answered_at, record.said) == (outcome, None, [])
+
+
+def test_a_machine_is_hung_up_on_as_voicemail(cli: CLI, config: Path, tmp_path: Path) -> None:
+    flow = _notify_flow(tmp_path, "hang_up")
+    result = cli("call", flow, "--config", config, "--mock-outcomes", "machine=1", "--seed", "3")
+    assert result.code == 0, result.err
+    record = only_record(config.parent / "data")
+    assert (record.end_reason, record.answered_by, record.said) == ("voicemail", "machine", [])
+
+
+def test_a_machine_is_left_the_message(cli: CLI, config: Path, tmp_path: Path) -> None:
+    flow = _notify_flow(tmp_path, "leave_message")
+    result = cli("call", flow, "--config", config, "--mock-outcomes", "machine=1")
+    assert result.code == 0, result.err
+    record = only_record(config.parent / "data")
+    assert (record.end_reason, record.answered_by) == ("completed", "machine")
+    assert record.said == ["Power is back on Elm Street."]
+
+
+def test_a_person_is_said_to_be_human_when_the_flow_detects_machines(
+    cli: CLI, config: Path, tmp_path: Path
+) -> None:
+    result = cli(
+        "call", _notify_flow(tmp_path, "hang_up"), "--config", config, "--mock-outcomes", "answered=1"
+    )
+    assert result.code == 0, result.err
+    record = only_record(config.parent / "data")
+    assert (record.end_reason, record.answered_by) == ("completed", "human")
+    assert record.said == ["Power is back on Elm Street."]
+
+
+def test_a_machine_answers_as_a_person_when_the_flow_does_not_detect_machines(
+    cli: CLI, config: Path, tmp_path: Path
+) -> None:
+    result = cli("call", _notify_flow(tmp_path), "--config", config, "--mock-outcomes", "machine=1")
+    assert result.code == 0, result.err
+    record = only_record(config.parent / "data")
+    assert (record.end_reason, record.answered_by) == ("completed", None)
+
+
+def test_the_same_seed_gives_the_same_outcome(cli: CLI, tmp_path: Path, port: int) -> None:
+    flow = _notify_flow(tmp_path, "hang_up")
+    spec = "answered=0.4,busy=0.2,no-answer=0.2,machine=0.2"
+    outcomes = []
+    for run in range(2):
+        for seed in range(6):
+            folder = tmp_path / f"run-{run}-seed-{seed}"
+            config = mock_config(folder, folder / "data", port, [REMINDER])
+            result = cli("call", flow, "--config", config, "--mock-outcomes", spec, "--seed", str(seed))
+            assert result.code == 0, result.err
+            outcomes.append(only_record(folder / "data").end_reason)
+    assert outcomes[:6] == outcomes[6:]
+    assert len(set(outcomes)) > 1, "six seeds should not all draw the same outcome"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "answered=0.9,bussy=0.1",
+            "unknown outcome 'bussy'; expected one of answered, busy, no-answer, machine, failed",
+        ),
+        ("answered=most", "the share of 'answered' is not a number: 'most'"),
+        ("answered=0.8,busy=0.1", "the shares add up to 0.9, not 1"),
+        ("answered", "expected NAME=SHARE, found 'answered'"),
+        ("answered=0.5,answered=0.5", "'answered' is given twice"),
+        ("answered=1.5,busy=-0.5", "the share of 'busy' must be a number from 0 to 1, found '-0.5'"),
+    ],
+)
+def test_a_bad_outcome_spec_is_refused_before_dialling(
+    cli: CLI, config: Path, tmp_path: Path, spec: str, message: str
+) -> None:
+    result = cli("call", _notify_flow(tmp_path), "--config", config, "--mock-outcomes", spec)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"callflow call: error: mock: --mock-outcomes '{spec}': {message}\n"
+    assert not (config.parent / "data" / "calls.sqlite3").exists()
+
+
+def test_a_seed_without_outcomes_is_refused(cli: CLI, config: Path, tmp_path: Path) -> None:
+    result = cli("call", _notify_flow(tmp_path), "--config", config, "--seed", "4")
+    assert result.code == 2
+    assert "--seed seeds the draws of --mock-outcomes; pass --mock-outcomes too" in result.err

@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from runner.store import open_store
 from tests.conftest import CLI, EXAMPLES
+from tests.runner.cli.listening_call import mock_config
 from tests.runner.cli.serve_process import (
     AUTH_TOKEN,
     ServeProcess,
@@ -557,3 +558,13 @@ def test_a_continue_waiting_for_the_caller_is_answered_when_the_server_stops(
         {"error": "the server is shutting down; ask again once it is back"},
     )
     assert "Traceback" not in running.output.read_text(encoding="utf-8")
+
+
+def test_a_bad_outcome_spec_stops_serve_before_it_listens(cli: CLI, tmp_path: Path, port: int) -> None:
+    config = mock_config(tmp_path / "config", tmp_path / "data", port, [])
+    result = cli("serve", "--config", config, "--mock-outcomes", "answered=0.5")
+    assert (result.code, result.out) == (2, "")
+    assert (
+        result.err
+        == "callflow serve: error: mock: --mock-outcomes 'answered=0.5': the shares add up to 0.5, not 1\n"
+    )

@@ -296,6 +296,23 @@ def test_machine_detection(plivo: PlivoProvider, fields: dict[str, str], machine
     assert plivo.parse_webhook(params, WebhookKind.STATUS).machine is machine
 
 
+@pytest.mark.parametrize(
+    ("fields", "said_by"),
+    [
+        ({"Machine": "true"}, "machine"),
+        ({"Machine": "false"}, "human"),
+        ({"AnsweredBy": "human"}, "human"),
+        ({}, None),
+    ],
+)
+def test_who_answered_is_made_common(
+    plivo: PlivoProvider, fields: dict[str, str], said_by: str | None
+) -> None:
+    params = {"CallUUID": CALL_UUID, "CallStatus": "in-progress", **fields}
+
+    assert plivo.parse_webhook(params, WebhookKind.STATUS).answered_by == said_by
+
+
 @pytest.mark.parametrize("params", [{"CallStatus": "ringing"}, {"CallUUID": "", "CallStatus": "ringing"}])
 def test_a_webhook_without_a_call_uuid_is_malformed(plivo: PlivoProvider, params: dict[str, str]) -> None:
     with pytest.raises(WebhookFormatError) as caught:

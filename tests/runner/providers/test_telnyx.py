@@ -84,6 +84,17 @@ def test_place_call_asks_for_machine_detection_when_told(carrier: CarrierServer)
     assert carrier.requests[0].json()["MachineDetection"] == "Enable"
 
 
+def test_a_call_that_leaves_a_message_waits_for_the_beep(carrier: CarrierServer) -> None:
+    carrier.answer(200, {"call_sid": CALL_SID})
+    call = OutboundCall(
+        "+14155550100", "+14155550199", WEBHOOK, WEBHOOK, machine_detection=True, wait_for_beep=True
+    )
+
+    run(carrier.url, lambda provider: provider.place_call(call))
+
+    assert carrier.requests[0].json()["MachineDetection"] == "DetectMessageEnd"
+
+
 def test_a_call_sid_wrapped_in_data_is_found(carrier: CarrierServer) -> None:
     carrier.answer(200, {"data": {"call_sid": CALL_SID, "status": "queued"}})
 
@@ -290,6 +301,7 @@ def test_answering_machine_detection(telnyx: TelnyxProvider, answered_by: str, m
     params = {"CallSid": CALL_SID, "CallStatus": "in-progress", "AnsweredBy": answered_by}
 
     assert telnyx.parse_webhook(params, WebhookKind.STATUS).machine is machine
+    assert telnyx.parse_webhook(params, WebhookKind.STATUS).answered_by == ("machine" if machine else "human")
 
 
 @pytest.mark.parametrize("params", [{"CallStatus": "ringing"}, {"CallSid": "", "CallStatus": "ringing"}])

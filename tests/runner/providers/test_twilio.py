@@ -77,6 +77,26 @@ def test_place_call_asks_for_machine_detection_when_told(carrier: CarrierServer)
     assert carrier.requests[0].form()["MachineDetection"] == ["Enable"]
 
 
+def test_a_call_that_leaves_a_message_waits_for_the_beep(carrier: CarrierServer) -> None:
+    carrier.answer(201, {"sid": "CA42"})
+    call = OutboundCall(
+        "+14155550100", "+14155550199", WEBHOOK, WEBHOOK, machine_detection=True, wait_for_beep=True
+    )
+
+    run(carrier.url, lambda provider: provider.place_call(call))
+
+    assert carrier.requests[0].form()["MachineDetection"] == ["DetectMessageEnd"]
+
+
+def test_no_machine_detection_unless_told(carrier: CarrierServer) -> None:
+    carrier.answer(201, {"sid": "CA42"})
+    call = OutboundCall("+14155550100", "+14155550199", WEBHOOK, WEBHOOK)
+
+    run(carrier.url, lambda provider: provider.place_call(call))
+
+    assert "MachineDetection" not in carrier.requests[0].form()
+
+
 def test_an_answer_without_a_sid_is_an_api_error(carrier: CarrierServer) -> None:
     carrier.answer(201, {"status": "queued"})
 
@@ -208,6 +228,7 @@ def test_an_outbound_answer_webhook(twilio: TwilioProvider) -> None:
         status="answered",
         from_number="+14155550199",
         to_number="+14155550100",
+        answered_by="human",
     )
 
 
@@ -289,6 +310,22 @@ def test_answering_machine_detection(twilio: TwilioProvider, answered_by: str, m
     params = {"CallSid": "CA42", "CallStatus": "in-progress", "AnsweredBy": answered_by}
 
     assert twilio.parse_webhook(params, WebhookKind.ANSWER).machine is machine
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "said_by"),
+    [
+        ("machine_end_beep", "machine"),
+        ("fax", "machine"),
+        ("human", "human"),
+        ("unknown", "unknown"),
+        ("", None),
+    ],
+)
+def test_who_answered_is_made_common(twilio: TwilioProvider, answered_by: str, said_by: str | None) -> None:
+    params = {"CallSid": "CA42", "CallStatus": "in-progress", "AnsweredBy": answered_by}
+
+    assert twilio.parse_webhook(params, WebhookKind.ANSWER).answered_by == said_by
 
 
 @pytest.mark.parametrize("params", [{"CallStatus": "ringing"}, {"CallSid": "", "CallStatus": "ringing"}])
