@@ -141,6 +141,17 @@ WHERE campaign = :name AND line = :line AND status = 'dialing'
     AND json_extract(call_ids, '$[#-1]') = :call_id
 """
 
+# Undoes a mark_dialing whose call was never placed: the attempt and its call id go, and
+# the recipient is due again at once (pending before a first call, else a retry due now).
+_RELEASE_CLAIM = """
+UPDATE campaign_recipients
+SET attempts = attempts - 1, call_ids = json_remove(call_ids, '$[#-1]'),
+    status = CASE WHEN attempts - 1 = 0 THEN 'pending' ELSE 'retry-wait' END,
+    next_attempt_at = CASE WHEN attempts - 1 = 0 THEN NULL ELSE :now END
+WHERE campaign = :name AND line = :line AND status = 'dialing'
+    AND json_extract(call_ids, '$[#-1]') = :call_id
+"""
+
 
 class SQLiteCampaigns:
     """The campaign operations of ``SQLiteStore``, which supplies the connection."""
@@ -252,6 +263,13 @@ class SQLiteCampaigns:
         }
         with self._translated():
             changed = self._db.execute(_RECORD_OUTCOME, parameters).rowcount
+        return changed == 1
+
+    def release_claim(self, name: str, line: int, call_id: str, *, now: float) -> bool:
+        with self._translated():
+            changed = self._db.execute(
+                _RELEASE_CLAIM, {"name": name, "line": line, "call_id": call_id, "now": now}
+            ).rowcount
         return changed == 1
 
     def dialing_recipients(self, name: str) -> list[RecipientState]:

@@ -134,6 +134,12 @@ class CampaignStore(Protocol):
         as its latest call: a late report of an older attempt changes nothing.
         """
 
+    def release_claim(self, name: str, line: int, call_id: str, *, now: float) -> bool:
+        """Undo ``mark_dialing`` for a call that was never placed: the attempt and its call
+        id are taken back and the recipient is due again at ``now``. False (nothing
+        written) unless the recipient is dialing with ``call_id`` as its latest call."""
+        ...
+
     def dialing_recipients(self, name: str) -> list[RecipientState]:
         """Recipients left at ``dialing``, by line. After a crash each may have been called:
         the dispatcher looks its last call id up before it decides anything."""

@@ -269,6 +269,33 @@ def test_a_cancelled_campaign_dials_no_one_and_keeps_its_recipients(store: SQLit
         store.set_campaign_state("nope", "cancelled", now=T0)
 
 
+def test_a_claim_whose_call_was_never_placed_is_given_back(store: SQLiteStore) -> None:
+    store.create_campaign(reminders(), patients(2))
+    store.mark_dialing("reminders", 2, "call-a", now=T0)
+    assert not store.release_claim("reminders", 2, "call-other", now=T0 + 1)
+    assert store.release_claim("reminders", 2, "call-a", now=T0 + 1)
+    assert not store.release_claim("reminders", 2, "call-a", now=T0 + 1)
+    # A first claim given back: pending again, no attempt counted.
+    assert [
+        (r.line, r.status, r.attempts, r.call_ids) for r in store.due_recipients("reminders", now=T0, limit=5)
+    ] == [
+        (2, "pending", 0, []),
+        (3, "pending", 0, []),
+    ]
+    # A retry's claim given back: the retry is due at once, the earlier attempt kept.
+    store.mark_dialing("reminders", 2, "call-b", now=T0 + 2)
+    store.record_outcome("reminders", 2, "call-b", "busy", retry_at=T0 + 60)
+    store.mark_dialing("reminders", 2, "call-c", now=T0 + 60)
+    assert store.release_claim("reminders", 2, "call-c", now=T0 + 61)
+    (retry,) = [r for r in store.due_recipients("reminders", now=T0 + 61, limit=5) if r.line == 2]
+    assert (retry.status, retry.attempts, retry.call_ids, retry.next_attempt_at) == (
+        "retry-wait",
+        1,
+        ["call-b"],
+        T0 + 61,
+    )
+
+
 def test_an_outcome_is_recorded_for_the_latest_call_only(store: SQLiteStore) -> None:
     store.create_campaign(reminders(), patients(1))
     store.mark_dialing("reminders", 2, "call-a", now=T0)
