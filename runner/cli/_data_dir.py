@@ -11,7 +11,7 @@ from runner.cli._base import UsageError
 from runner.store import (
     DATA_DIR_ENV,
     DEFAULT_DATA_DIR,
-    Store,
+    SQLiteStore,
     StoreError,
     open_existing_store,
     open_store,
@@ -29,7 +29,7 @@ def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def reading_store(data_dir: Path) -> Iterator[Store | None]:
+def reading_store(data_dir: Path) -> Iterator[SQLiteStore | None]:
     """The store in ``data_dir``, or None when no call was recorded there yet.
 
     A store that cannot be read (not a callflow database, locked, a bad record) is

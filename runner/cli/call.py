@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,18 @@ from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
 from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
+from runner.cli._own_server import own_server
 from runner.cli._server_args import (
     add_allow_private_url_argument,
     add_server_arguments,
     control_url,
     data_dir_for,
-    refuse_unreachable_public_url,
 )
 from runner.cli._transcript import transcript
 from runner.client import ControlClient, ControlError, ServerUnreachable
 from runner.config import Config
-from runner.providers import ProviderError
 from runner.providers.mock_outcomes import MockOutcomes
-from runner.server import BackgroundServer, ServerSetupError, bind, build_server, read_control_token
+from runner.server import read_control_token
 from runner.store import record_from_json
 from runner.types import EndReason
 
@@ -181,30 +179,16 @@ def _server(
             "--no-wait needs a running server ('callflow serve' with this config): with none, this "
             "command starts one that stops when it returns, and the call could not go on"
         )
-    refuse_unreachable_public_url(config, allow_private_url)
-    try:
-        sock = bind(config.serve.bind, config.serve.port)
-    except OSError as error:
-        raise CommandError(
-            f"cannot start a server on {config.serve.bind}:{config.serve.port} ({error.strerror}), "
-            "and no callflow server with this data folder answers there"
-        ) from None
-    try:
-        parts = build_server(
-            config, data_dir, sock.getsockname()[1], extra_flows=[flow_path], mock_outcomes=mock_outcomes
-        )
-    except (ServerSetupError, ProviderError) as error:
-        sock.close()
-        for line in getattr(error, "details", []):
-            print(line, file=sys.stderr)
-        raise UsageError(str(error)) from None
-    server = BackgroundServer(parts.app, sock).start()
-    try:
-        with ControlClient(url, read_control_token(data_dir) or "") as client:
-            yield client, True
-        # Calls others placed through this server meanwhile, and the mock carrier's last
-        # status callbacks, still need it.
-        while parts.service.calls_in_flight or not getattr(parts.provider, "idle", True):
-            time.sleep(0.05)
-    finally:
-        server.stop()
+    taken = ", and no callflow server with this data folder answers there"
+    with (
+        own_server(
+            config,
+            data_dir,
+            flow_path,
+            allow_private_url=allow_private_url,
+            mock_outcomes=mock_outcomes,
+            port_taken_note=taken,
+        ),
+        ControlClient(url, read_control_token(data_dir) or "") as client,
+    ):
+        yield client, True

@@ -7,34 +7,45 @@ import json
 from pathlib import Path
 
 from runner.campaigns import (
+    CampaignCheck,
     DryRun,
     NotCampaignFlowError,
     NotifyScript,
     PhoneError,
     RecipientsFileError,
+    RunOptions,
     check_recipients,
     read_recipients,
+    recipients_sha256,
     region_code,
 )
 from runner.cli._base import UsageError
-from runner.cli._config_arg import add_config_argument, load_config_or_fail
+from runner.cli._campaign_run import CampaignPlan, dial
+from runner.cli._campaign_status import list_campaigns, status
+from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import load_flow_or_fail
+from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
+from runner.cli._server_args import add_server_arguments, data_dir_for
 from runner.simulate import SPEECH_CHARS_PER_SECOND
 
-HELP = "call every recipient of a CSV file with one notify flow (for now: check them, --dry-run)"
+RAW = argparse.RawDescriptionHelpFormatter
+
+HELP = "call every recipient of a CSV file with one notify flow: run, status, list"
 DESCRIPTION = """\
 A campaign calls one notify flow once for every row of a CSV file: the header row
 names the columns, each column fills the flow input of the same name.
 
   callflow campaign run FLOW RECIPIENTS.csv --dry-run   check every row, place no call
+  callflow campaign run FLOW RECIPIENTS.csv             check, then call every row
+  callflow campaign status NAME                         where a campaign stands
+  callflow campaign list                                every campaign, a line each
 
-Dialing is not built yet: 'campaign run' needs --dry-run. See 'callflow campaign run
---help' for what is checked.
+See 'callflow campaign ACTION --help' for each.
 
-exit status: 0 every row is valid, 1 problems found (listed), 2 bad arguments, an
-unreadable file, or a flow that does not lint or cannot run a campaign."""
+exit status: 0 done, 1 problems found or calls left unsettled, 2 bad arguments or
+input, 130 Ctrl-C; each action's --help says what each means for it."""
 
-RUN_HELP = "check every recipient before any call, and say what the campaign would do"
+RUN_HELP = "check every recipient before any call, then call them (or, with --dry-run, say what it would do)"
 RUN_DESCRIPTION = """\
 Check every row of RECIPIENTS.csv (UTF-8, with or without a BOM; a header row naming
 the columns) against FLOW, a notify flow with a 'to', before any call:
@@ -52,13 +63,42 @@ is escaped in the carrier's document. Each problem is printed as
 FILE:LINE: column NAME: MESSAGE, LINE being the line the row starts on.
 
 No call is placed while a row is invalid, unless --skip-invalid leaves the invalid
-rows out. With --dry-run (required for now: dialing is not built yet) it prints how
-many calls, what the first calls say, the estimated duration at --cps calls a second
-(the calls started, then the longest call's speech), and the longest message.
+rows out (the campaign keeps them as 'invalid'). With --dry-run it prints how many
+calls, what the first calls say, the estimated duration at --cps calls a second (the
+calls started, then the longest call's speech), and the longest message.
 
-exit status: 0 every row is valid (or, with --skip-invalid, some row is), 1 problems
-found (listed), 2 bad arguments, an unreadable file, or a flow that does not lint
-or cannot run a campaign."""
+Without --dry-run the campaign NAME (default: the recipients file's name without its
+extension) is kept in the data folder's store, and dialled through a server this
+command starts for the campaign's life (none may run for this data folder yet): at
+most --cps calls started a second and --concurrency in flight; a busy, unanswered or
+failed call is tried again after --retry-delay seconds, doubled each attempt (with
+jitter), up to --max-attempts. On a terminal a progress bar shows on stderr; at the
+end a summary goes to stdout (--json: one JSON object). The same command again
+resumes the campaign, never calling twice a recipient whose call was placed; a
+recipients file changed since the campaign started is refused. Ctrl-C stops
+dialing, lets the calls in flight finish, and leaves the campaign resumable.
+
+exit status: 0 every row is valid (dry run) or every recipient reached a final
+outcome, whatever it was; 1 invalid rows (none called), or calls left unsettled;
+2 bad arguments, an unreadable file, a flow that does not lint or cannot run a
+campaign, a recipients file changed since the campaign started, or a server already
+running; 130 Ctrl-C (the campaign is resumable)."""
+
+STATUS_HELP = "where a campaign stands: its state, recipients by status and outcome"
+STATUS_DESCRIPTION = """\
+Show campaign NAME as the data folder's store keeps it: its state (running, done,
+cancelled), its recipients by status (pending, dialing, retry-wait, done, invalid) and
+by final outcome, and when the next retry is due.
+
+exit status: 0 shown, 2 no campaign of that name (the known ones are listed) or an
+unreadable store."""
+
+LIST_HELP = "every campaign with its state and counts, one a line"
+LIST_DESCRIPTION = """\
+List every campaign of the data folder's store, oldest first: its name, state, how many
+recipients are settled (done or invalid) of how many, and the final outcomes so far.
+
+exit status: 0 listed, 2 an unreadable store."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,12 +106,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "campaign", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    run_parser = actions.add_parser(
-        "run",
-        help=RUN_HELP,
-        description=RUN_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    _add_run_parser(actions)
+    status_parser = actions.add_parser(
+        "status", help=STATUS_HELP, description=STATUS_DESCRIPTION, formatter_class=RAW
     )
+    status_parser.add_argument("name", metavar="NAME", help="the campaign's name")
+    add_server_arguments(status_parser)
+    status_parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    status_parser.set_defaults(handler=status)
+    list_parser = actions.add_parser(
+        "list", help=LIST_HELP, description=LIST_DESCRIPTION, formatter_class=RAW
+    )
+    add_server_arguments(list_parser)
+    list_parser.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    list_parser.set_defaults(handler=list_campaigns)
+
+
+def _add_run_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run_parser = actions.add_parser("run", help=RUN_HELP, description=RUN_DESCRIPTION, formatter_class=RAW)
     run_parser.add_argument("flow", type=Path, metavar="FLOW", help="the notify flow file")
     run_parser.add_argument(
         "recipients", type=Path, metavar="RECIPIENTS.csv", help="the recipients, one a row"
@@ -80,15 +132,36 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dry-run", action="store_true", help="check the recipients and print the plan; place no call"
     )
     run_parser.add_argument(
+        "--name", help="the campaign's name, to resume it or see its status (default: the file's stem)"
+    )
+    run_parser.add_argument(
         "--region", metavar="CC", help="the country of numbers written without one, as US or GB"
     )
-    add_config_argument(run_parser)
+    add_server_arguments(run_parser)
     run_parser.add_argument(
         "--cps", type=_positive, default=1.0, metavar="N", help="calls started a second (default: 1)"
     )
     run_parser.add_argument(
+        "--concurrency", type=_whole, default=10, metavar="N", help="calls in flight at most (default: 10)"
+    )
+    run_parser.add_argument(
+        "--max-attempts",
+        type=_whole,
+        default=3,
+        metavar="N",
+        help="calls to one recipient at most (default: 3)",
+    )
+    run_parser.add_argument(
+        "--retry-delay",
+        type=_delay,
+        default=60.0,
+        metavar="SECONDS",
+        help="wait before the first retry, doubled for each next one (default: 60)",
+    )
+    run_parser.add_argument(
         "--skip-invalid", action="store_true", help="leave invalid rows out instead of placing no call"
     )
+    add_mock_outcome_arguments(run_parser)
     run_parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     run_parser.set_defaults(handler=run)
 
@@ -103,16 +176,35 @@ def _positive(text: str) -> float:
     return value
 
 
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, found '{text}'")
+    return value
+
+
+def _delay(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found '{text}'") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected 0 seconds or more, found '{text}'")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.dry_run:
-        raise UsageError(
-            "dialing campaigns is not built yet; use --dry-run to check the recipients and see the plan"
-        )
     try:
         region = None if args.region is None else region_code(args.region)
     except PhoneError as error:
         raise UsageError(f"--region: {error}") from None
     config = load_config_or_fail(args)
+    mock_outcomes = None if args.dry_run else mock_outcomes_from(args, config)
+    if not args.dry_run and args.cps != int(args.cps):
+        raise UsageError(f"--cps: dialing paces whole calls a second (1 or more), not {args.cps:g}")
     flow = load_flow_or_fail(args.flow)
     try:
         script = NotifyScript(flow, config.provider)
@@ -121,12 +213,42 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     check = check_recipients(table, script, region=region)
     dry_run = DryRun(check, args.skip_invalid, args.cps, SPEECH_CHARS_PER_SECOND)
-    if args.json:
+    blocked = bool(check.errors) and (dry_run.blocked or dry_run.calls == 0)
+    if args.dry_run or blocked:
+        _print_dry_run(check, dry_run, json_output=args.json)
+        return 1 if blocked else 0
+    try:
+        sha256 = recipients_sha256(args.recipients)
+    except RecipientsFileError as error:
+        raise UsageError(str(error)) from None
+    invalid = set(check.invalid_lines)
+    plan = CampaignPlan(
+        name=args.name or args.recipients.stem,
+        flow=flow,
+        flow_path=args.flow,
+        recipients_path=args.recipients,
+        recipients_sha256=sha256,
+        check=check,
+        invalid_rows={
+            row.line: dict(zip(table.header, row.cells, strict=False))
+            for row in table.rows
+            if row.line in invalid
+        },
+        options=RunOptions(
+            cps=int(args.cps),
+            concurrency=args.concurrency,
+            max_attempts=args.max_attempts,
+            retry_base_delay=args.retry_delay,
+            seed=args.seed,
+        ),
+    )
+    return dial(args, config, data_dir_for(args, config), plan, mock_outcomes)
+
+
+def _print_dry_run(check: CampaignCheck, dry_run: DryRun, *, json_output: bool) -> None:
+    if json_output:
         print(json.dumps(dry_run.as_json(), indent=2, ensure_ascii=False))
-    else:
-        for problem in check.problems:
-            print(problem.format())
-        print(dry_run.format(), end="")
-    if check.errors and (dry_run.blocked or dry_run.calls == 0):
-        return 1
-    return 0
+        return
+    for problem in check.problems:
+        print(problem.format())
+    print(dry_run.format(), end="")
