@@ -20,6 +20,7 @@ from runner.campaigns import (
     region_code,
 )
 from runner.cli._base import UsageError
+from runner.cli._campaign_report import cancel, report
 from runner.cli._campaign_run import CampaignPlan, dial
 from runner.cli._campaign_status import list_campaigns, status
 from runner.cli._config_arg import load_config_or_fail
@@ -30,7 +31,7 @@ from runner.simulate import SPEECH_CHARS_PER_SECOND
 
 RAW = argparse.RawDescriptionHelpFormatter
 
-HELP = "call every recipient of a CSV file with one notify flow: run, status, list"
+HELP = "call every recipient of a CSV file with one notify flow: run, status, list, report, cancel"
 DESCRIPTION = """\
 A campaign calls one notify flow once for every row of a CSV file: the header row
 names the columns, each column fills the flow input of the same name.
@@ -39,6 +40,8 @@ names the columns, each column fills the flow input of the same name.
   callflow campaign run FLOW RECIPIENTS.csv             check, then call every row
   callflow campaign status NAME                         where a campaign stands
   callflow campaign list                                every campaign, a line each
+  callflow campaign report NAME --out FILE.csv          every recipient and how it ended
+  callflow campaign cancel NAME                         stop dialing a campaign
 
 See 'callflow campaign ACTION --help' for each.
 
@@ -100,6 +103,28 @@ recipients are settled (done or invalid) of how many, and the final outcomes so 
 
 exit status: 0 listed, 2 an unreadable store."""
 
+REPORT_HELP = "every recipient of a campaign as CSV: the input columns, outcome, attempts, call ids"
+REPORT_DESCRIPTION = """\
+Write campaign NAME's recipients as CSV, one row each in the recipients file's line
+order: the input columns, then outcome, attempts, call_ids (space-separated),
+duration (seconds), answered_by and status. To stdout, or to --out FILE.csv (then one
+line on stdout says how many rows went where).
+
+A cell that starts with =, +, - or @ (a spreadsheet would run it as a formula) is
+written with a leading single quote, unless it is a plain number such as +14155550100.
+
+exit status: 0 written, 2 no campaign of that name (the known ones are listed), an
+unreadable store or an --out file that cannot be written."""
+
+CANCEL_HELP = "stop dialing a campaign: no new call is placed; calls in flight finish"
+CANCEL_DESCRIPTION = """\
+Cancel campaign NAME in the data folder's store. A 'campaign run' dialing it stops at
+its next claim: it places no new call, and lets the calls in flight finish. A
+cancelled campaign is not dialled again.
+
+exit status: 0 cancelled (or already cancelled), 1 the campaign is done: nothing to
+cancel, 2 no campaign of that name (the known ones are listed) or an unreadable store."""
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
@@ -120,6 +145,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_server_arguments(list_parser)
     list_parser.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
     list_parser.set_defaults(handler=list_campaigns)
+    report_parser = actions.add_parser(
+        "report", help=REPORT_HELP, description=REPORT_DESCRIPTION, formatter_class=RAW
+    )
+    report_parser.add_argument("name", metavar="NAME", help="the campaign's name")
+    report_parser.add_argument(
+        "--out", type=Path, metavar="FILE.csv", help="the file to write (default: stdout)"
+    )
+    add_server_arguments(report_parser)
+    report_parser.set_defaults(handler=report)
+    cancel_parser = actions.add_parser(
+        "cancel", help=CANCEL_HELP, description=CANCEL_DESCRIPTION, formatter_class=RAW
+    )
+    cancel_parser.add_argument("name", metavar="NAME", help="the campaign's name")
+    add_server_arguments(cancel_parser)
+    cancel_parser.set_defaults(handler=cancel)
 
 
 def _add_run_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
