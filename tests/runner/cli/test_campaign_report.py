@@ -12,7 +12,6 @@ import pytest
 
 from runner.store import Campaign, NewRecipient, RecipientState, open_store
 from tests.conftest import CLI, EXAMPLES
-from tests.runner.cli.listening_call import mock_config
 
 OUTAGE = EXAMPLES / "outage-notice.yaml"
 STREET = 'name,phone\nAnn,+14155550100\n"=HYPERLINK(""x""), Bob",+14155550101\n@Cy,not a number\n'
@@ -22,8 +21,8 @@ HEADER = "name,phone,eta,outcome,attempts,call_ids,duration,answered_by,status\n
 
 
 @pytest.fixture
-def config(tmp_path: Path, port: int) -> Path:
-    return mock_config(tmp_path / "config", tmp_path / "data", port, [])
+def config(mock_campaign_config: Path) -> Path:
+    return mock_campaign_config
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 
 from runner.store import STORE_FILENAME, StoreError, open_store
 from tests.conftest import CLI, EXAMPLES, PROJECT
-from tests.runner.cli.listening_call import mock_config
 
 OUTAGE = EXAMPLES / "outage-notice.yaml"
 NUMBERS = [f"+1415555010{index}" for index in range(5)]
@@ -25,8 +24,8 @@ FAST = ("--cps", "1000", "--concurrency", "5")
 
 
 @pytest.fixture
-def config(tmp_path: Path, port: int) -> Path:
-    return mock_config(tmp_path / "config", tmp_path / "data", port, [])
+def config(mock_campaign_config: Path) -> Path:
+    return mock_campaign_config
 
 
 @pytest.fixture
