@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 
 class ControlError(Exception):
-    """The server answered a control request with an error; ``status`` is its HTTP status."""
+    """The server answered a control request with an error; ``status`` is its HTTP status,
+    ``payload`` the whole JSON answer (which may say more than the message)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, payload: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.payload = payload or {}
 
 
 class ServerUnreachable(Exception):
@@ -74,6 +77,27 @@ class ControlClient:
     def wait(self, call_id: str, timeout: float) -> dict[str, Any]:
         return self._request("POST", f"/api/calls/{call_id}/wait", {"timeout": timeout}, wait=timeout)
 
+    def launch_campaign(self, body: dict[str, Any]) -> dict[str, Any]:
+        # Checking a large recipients file takes the server a while.
+        return self._request("POST", "/api/campaigns", body, wait=600.0)
+
+    def campaign(self, name: str) -> dict[str, Any]:
+        return self._request("GET", f"/api/campaigns/{quote(name, safe='')}")
+
+    def stop_campaign(self, name: str) -> dict[str, Any]:
+        return self._request("POST", f"/api/campaigns/{quote(name, safe='')}/stop")
+
+    def campaign_report(self, name: str) -> str:
+        """The campaign's report, as CSV text."""
+        path = f"/api/campaigns/{quote(name, safe='')}/report"
+        try:
+            response = self._client.get(path, timeout=600.0)
+        except httpx.HTTPError as error:
+            raise ServerUnreachable(f"no callflow server answers at {self.base_url}: {error}") from None
+        if response.status_code >= 400:
+            raise ControlError(response.status_code, response.text)
+        return response.text
+
     def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None, *, wait: float = 0.0
     ) -> dict[str, Any]:
@@ -86,7 +110,8 @@ class ControlClient:
         except ValueError:
             payload = {"error": response.text}
         if response.status_code >= 400:
-            raise ControlError(response.status_code, str(payload.get("error", response.text)))
+            details = payload if isinstance(payload, dict) else {}
+            raise ControlError(response.status_code, str(details.get("error", response.text)), details)
         if not isinstance(payload, dict):
             raise ControlError(response.status_code, "the server's answer is not a JSON object")
         return payload

@@ -88,6 +88,10 @@ class CampaignRun:
             raise ValueError(f"concurrency must be 1 or more, not {options.concurrency}")
         self.clock = clock or Clock()
         self.summary = RunSummary()
+        #: Told of each call placed, and of each outcome reported (final, or a retry):
+        #: the server's metrics count them.
+        self.on_placed: Callable[[], None] = lambda: None
+        self.on_reported: Callable[[Outcome, bool], None] = lambda outcome, final: None
         self._pace = Pace(options.cps)
         self._retries = RetryPolicy(options.max_attempts, options.retry_base_delay, options.seed)
         self._calls: set[asyncio.Task[None]] = set()
@@ -193,6 +197,7 @@ class CampaignRun:
         finally:
             self._placing -= 1
         self.summary.calls_placed += 1
+        self.on_placed()
         await self._settle(recipient.line, call_id, attempt)
 
     async def _settle(self, line: int, call_id: str, attempt: int) -> None:
@@ -243,8 +248,10 @@ class CampaignRun:
             logger.warning("line %d: outcome of call %s not taken (claimed again since?)", line, call_id)
         elif retry_at is None:
             self.summary.outcomes[outcome] += 1
+            self.on_reported(outcome, True)
         else:
             self.summary.retries += 1
+            self.on_reported(outcome, False)
 
     # -- what a crashed run left ------------------------------------------------------
 

@@ -1,205 +1,117 @@
-"""``callflow campaign run`` without --dry-run: create or resume the campaign, dial it in a
-server started here, show its progress, and sum it up."""
+"""``callflow campaign run`` without --dry-run: launch the campaign in the running server
+(or one started here for the campaign's life), follow it to its end, and sum it up.
+
+The campaign is dialled by the server, through the control API, as any program would
+launch it: this command only asks, watches and, on Ctrl-C, asks it to stop.
+"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import concurrent.futures
 import contextlib
 import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flows import Flow
-from runner.campaigns import CampaignCheck, CampaignRun, RunOptions, RunSummary, StoreDispatcher
 from runner.cli._base import CommandError, UsageError
 from runner.cli._campaign_status import format_counts
-from runner.cli._own_server import own_server
-from runner.cli._server_args import control_url
-from runner.client import ControlClient
+from runner.cli._own_server import server_client
+from runner.client import ControlClient, ControlError
 from runner.config import Config
 from runner.providers.mock_outcomes import MockOutcomes
-from runner.server import BackgroundServer, read_control_token
-from runner.service import CallService
-from runner.store import Campaign, CampaignCounts, NewRecipient, SQLiteStore, StoreError, open_store
+from runner.store import CampaignCounts
 
-#: How often the progress line is redrawn, in seconds.
-PROGRESS_SECONDS = 1.0
-#: How much of a SHA-256 a message shows: enough to tell two files apart.
-SHORT_HASH = 12
-
-
-@dataclass(frozen=True)
-class CampaignPlan:
-    """What a run dials: the campaign's name, its flow, its checked rows, its file's hash."""
-
-    name: str
-    flow: Flow
-    flow_path: Path
-    recipients_path: Path
-    recipients_sha256: str
-    check: CampaignCheck
-    invalid_rows: dict[int, dict[str, str]]
-    options: RunOptions
+#: How often the campaign is looked at while it runs, in seconds.
+POLL_SECONDS = 0.25
+#: Where the report of a campaign that ended is written, in the data folder.
+REPORTS_FOLDER = "campaigns"
 
 
 def dial(
-    args: argparse.Namespace,
     config: Config,
     data_dir: Path,
-    plan: CampaignPlan,
+    flow_path: Path,
+    launch: dict[str, Any],
     mock_outcomes: MockOutcomes | None,
+    *,
+    json_output: bool,
 ) -> int:
-    """Create or resume the campaign and dial it to its end; the exit status."""
-    _refuse_a_running_server(config, data_dir)
-    try:
-        with open_store(data_dir) as store:
-            if not _create_or_resume(store, plan, json_output=args.json):
-                return 0
-            # A real carrier needs a reachable public_url, as 'callflow serve' does.
-            with own_server(
-                config, data_dir, plan.flow_path, allow_private_url=False, mock_outcomes=mock_outcomes
-            ) as (server, parts):
-                summary, interrupted = _run_on_loop(server, parts.service, store, data_dir, plan, args.json)
-            campaign = store.campaign(plan.name)
-            counts = store.campaign_counts(plan.name)
-    except StoreError as error:
-        raise CommandError(str(error)) from None
-    if campaign is None:
-        raise CommandError(f"campaign {plan.name} is gone from the store")
-    _print_summary(plan.name, campaign.state, counts, summary, json_output=args.json)
+    """Launch the campaign ``launch`` describes (the control API's body) and follow it to
+    its end; the exit status."""
+    # A real carrier needs a reachable public_url, as 'callflow serve' does.
+    with server_client(config, data_dir, flow_path, allow_private_url=False, mock_outcomes=mock_outcomes) as (
+        client,
+        _,
+    ):
+        view = _launch(client, launch)
+        name = str(view["name"])
+        if view["launched"] == "done":
+            _print_done_already(view, json_output=json_output)
+            return 0
+        view, interrupted = _follow(client, name, show_bar=not json_output and sys.stderr.isatty())
+        report = None if interrupted or view["state"] != "done" else _save_report(client, data_dir, name)
+    _print_summary(view, report, json_output=json_output)
     if interrupted:
         print(
-            f"campaign {plan.name} stopped: calls in flight finished; run the same command to resume it",
+            f"campaign {name} stopped: calls in flight finished; run the same command to resume it",
             file=sys.stderr,
         )
         return 130
-    return 0 if campaign.state == "done" else 1
+    return 0 if view["state"] == "done" else 1
 
 
-def _refuse_a_running_server(config: Config, data_dir: Path) -> None:
-    token = read_control_token(data_dir)
-    if token is None:
-        return
-    with ControlClient(control_url(config), token) as client:
-        if client.is_callflow():
-            raise UsageError(
-                "a callflow server runs for this data folder, and campaigns run in a server this "
-                "command starts for now: stop 'callflow serve', or wait for the control API's "
-                "campaign operations"
-            )
+def _launch(client: ControlClient, launch: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return client.launch_campaign(launch)
+    except ControlError as error:
+        if error.status == 422:
+            # The file changed between this command's check and the server's.
+            for problem in error.payload.get("problems", []):
+                print(_problem_line(problem))
+            raise CommandError(str(error)) from None
+        if error.status == 409 and error.payload.get("reason") == "cancelled":
+            raise CommandError(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
-def _create_or_resume(store: SQLiteStore, plan: CampaignPlan, *, json_output: bool) -> bool:
-    """Create the campaign, or check the one of this name can be resumed; False when it
-    is done already (said so) and there is nothing to dial."""
-    existing = store.campaign(plan.name)
-    if existing is None:
-        now = time.time()
-        options = plan.options
-        store.create_campaign(
-            Campaign(
-                name=plan.name,
-                flow=plan.flow.name,
-                flow_path=str(plan.flow_path),
-                recipients_path=str(plan.recipients_path),
-                recipients_sha256=plan.recipients_sha256,
-                options={
-                    "cps": options.cps,
-                    "concurrency": options.concurrency,
-                    "max_attempts": options.max_attempts,
-                    "retry_delay": options.retry_base_delay,
-                },
-                state="running",
-                created_at=now,
-                updated_at=now,
-            ),
-            _new_recipients(plan),
-        )
-        return True
-    if existing.recipients_sha256 != plan.recipients_sha256:
-        raise UsageError(
-            f"recipients file changed since campaign {plan.name} started: {plan.recipients_path} is "
-            f"sha256 {plan.recipients_sha256[:SHORT_HASH]}, {existing.recipients_path} was "
-            f"{existing.recipients_sha256[:SHORT_HASH]}; give another --name to start a new campaign"
-        )
-    if existing.flow != plan.flow.name:
-        raise UsageError(
-            f"campaign {plan.name} calls flow '{existing.flow}', not '{plan.flow.name}'; "
-            "give another --name to start a new campaign"
-        )
-    if existing.state == "done":
-        counts = store.campaign_counts(plan.name)
-        if json_output:
-            print(json.dumps(_as_json(plan.name, "done", counts, RunSummary()), indent=2))
-        else:
-            print(f"campaign {plan.name} is already done: no call placed")
-            print(format_counts(counts), end="")
-        return False
-    if existing.state == "cancelled":
-        raise CommandError(f"campaign {plan.name} was cancelled: it is not dialled again")
-    return True
+def _problem_line(problem: dict[str, Any]) -> str:
+    column = problem.get("column")
+    where = f"{problem.get('file')}:{problem.get('line')}:" + ("" if column is None else f" column {column}:")
+    warning = " warning:" if problem.get("severity") == "warning" else ""
+    return f"{where}{warning} {problem.get('message')}"
 
 
-def _new_recipients(plan: CampaignPlan) -> list[NewRecipient]:
-    recipients = [
-        NewRecipient(recipient.line, recipient.number, {k: str(v) for k, v in recipient.values.items()})
-        for recipient in plan.check.recipients
-    ]
-    recipients += [NewRecipient(line, "", values, valid=False) for line, values in plan.invalid_rows.items()]
-    return sorted(recipients, key=lambda recipient: recipient.line)
-
-
-def _run_on_loop(
-    server: BackgroundServer,
-    service: CallService,
-    store: SQLiteStore,
-    data_dir: Path,
-    plan: CampaignPlan,
-    json_output: bool,
-) -> tuple[RunSummary, bool]:
-    """Run the campaign on the server's loop, where the service lives; the summary, and
-    whether Ctrl-C stopped it."""
-    runs: list[CampaignRun] = []
-
-    async def go() -> RunSummary:
-        # SQLite connections belong to the thread that opened them: this one is the loop's.
-        with open_store(data_dir) as loop_store:
-            run = CampaignRun(service, StoreDispatcher(loop_store, plan.name), plan.flow.name, plan.options)
-            runs.append(run)
-            return await run.run()
-
-    future = asyncio.run_coroutine_threadsafe(go(), server.loop)
-    with _progress(store, plan.name, enabled=not json_output and sys.stderr.isatty()) as show:
+def _follow(client: ControlClient, name: str, *, show_bar: bool) -> tuple[dict[str, Any], bool]:
+    """Watch the campaign until the server stops dialing it; its last view, and whether
+    Ctrl-C stopped it (the server was asked to stop: the calls in flight finished)."""
+    with _progress(name, enabled=show_bar) as show:
         try:
-            return _wait(future, show), False
+            return _until_not_dialing(client, name, show), False
         except KeyboardInterrupt:
             print("\nstopping: no new call; waiting for the calls in flight", file=sys.stderr)
-            while not runs and not future.done():
-                time.sleep(0.01)
-            for run in runs:
-                server.loop.call_soon_threadsafe(run.cancel)
-            return future.result(), True
+            client.stop_campaign(name)
+            return _until_not_dialing(client, name, show), True
 
 
-def _wait(future: concurrent.futures.Future[RunSummary], show: Callable[[], None]) -> RunSummary:
+def _until_not_dialing(
+    client: ControlClient, name: str, show: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     while True:
-        try:
-            return future.result(timeout=PROGRESS_SECONDS)
-        except concurrent.futures.TimeoutError:
-            show()
+        view = client.campaign(name)
+        show(view)
+        if not view["dialing"]:
+            return view
+        time.sleep(POLL_SECONDS)
 
 
 @contextlib.contextmanager
-def _progress(store: SQLiteStore, name: str, *, enabled: bool) -> Iterator[Callable[[], None]]:
+def _progress(name: str, *, enabled: bool) -> Iterator[Callable[[dict[str, Any]], None]]:
     """What redraws the progress bar on stderr (on a terminal only): recipients settled
     of all, calls in flight, final outcomes so far."""
     if not enabled:
-        yield lambda: None
+        yield lambda view: None
         return
     # Imported here: only a run on a terminal draws a bar.
     from rich.console import Console
@@ -210,41 +122,71 @@ def _progress(store: SQLiteStore, name: str, *, enabled: bool) -> Iterator[Calla
     )
     task = progress.add_task(name, total=None)
 
-    def show() -> None:
-        counts = store.campaign_counts(name)
-        settled = counts.by_status.get("done", 0) + counts.by_status.get("invalid", 0)
-        outcomes = ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.by_outcome.items()) if n)
-        in_flight = counts.by_status.get("dialing", 0)
-        description = f"{name}: {in_flight} in flight" + (f", {outcomes}" if outcomes else "")
-        progress.update(task, total=counts.total, completed=settled, description=description)
+    def show(view: dict[str, Any]) -> None:
+        by_status = view["by_status"]
+        settled = by_status.get("done", 0) + by_status.get("invalid", 0)
+        outcomes = ", ".join(f"{outcome} {n}" for outcome, n in sorted(view["by_outcome"].items()))
+        in_flight = f"{name}: {by_status.get('dialing', 0)} in flight"
+        description = in_flight + (f", {outcomes}" if outcomes else "")
+        progress.update(task, total=view["recipients"], completed=settled, description=description)
 
     with progress:
-        show()
         yield show
-        show()
 
 
-def _as_json(name: str, state: str, counts: CampaignCounts, summary: RunSummary) -> dict[str, object]:
+def _save_report(client: ControlClient, data_dir: Path, name: str) -> Path | None:
+    """Write the report of a campaign that ended to the data folder; its path, or None
+    (said on stderr) when it could not be written: the report command writes it later."""
+    path = data_dir / REPORTS_FOLDER / f"{name}.csv"
+    try:
+        text = client.campaign_report(name)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except (ControlError, OSError) as error:
+        print(
+            f"the report was not written ({error}): 'callflow campaign report {name}' writes it",
+            file=sys.stderr,
+        )
+        return None
+    return path
+
+
+def _counts(view: dict[str, Any]) -> CampaignCounts:
+    return CampaignCounts(view["by_status"], view["by_outcome"], view.get("next_attempt_at"))
+
+
+def _as_json(view: dict[str, Any], report: Path | None) -> dict[str, object]:
+    run = view.get("run") or {}
     return {
-        "name": name,
-        "state": state,
-        "counts": {outcome: n for outcome, n in sorted(counts.by_outcome.items()) if n},
-        "by_status": {status: n for status, n in sorted(counts.by_status.items()) if n},
-        "recipients": counts.total,
-        "calls_placed": summary.calls_placed,
-        "retries": summary.retries,
+        "name": view["name"],
+        "state": view["state"],
+        "counts": dict(sorted(view["by_outcome"].items())),
+        "by_status": dict(sorted(view["by_status"].items())),
+        "recipients": view["recipients"],
+        "calls_placed": run.get("calls_placed", 0),
+        "retries": run.get("retries", 0),
+        "report": None if report is None else str(report),
     }
 
 
-def _print_summary(
-    name: str, state: str, counts: CampaignCounts, summary: RunSummary, *, json_output: bool
-) -> None:
+def _print_done_already(view: dict[str, Any], *, json_output: bool) -> None:
     if json_output:
-        print(json.dumps(_as_json(name, state, counts, summary), indent=2))
+        print(json.dumps(_as_json(view, None), indent=2))
         return
-    print(f"campaign {name}: {state}")
-    print(format_counts(counts), end="")
-    print(f"this run: {summary.calls_placed} calls placed, {summary.retries} retries scheduled")
-    if summary.unsettled:
-        print(f"{summary.unsettled} calls had not ended: the next run settles them")
+    print(f"campaign {view['name']} is already done: no call placed")
+    print(format_counts(_counts(view)), end="")
+
+
+def _print_summary(view: dict[str, Any], report: Path | None, *, json_output: bool) -> None:
+    if json_output:
+        print(json.dumps(_as_json(view, report), indent=2))
+        return
+    name, run = view["name"], view.get("run") or {}
+    print(f"campaign {name}: {view['state']}")
+    print(format_counts(_counts(view)), end="")
+    print(f"this run: {run.get('calls_placed', 0)} calls placed, {run.get('retries', 0)} retries scheduled")
+    if run.get("unsettled"):
+        print(f"{run['unsettled']} calls had not ended: the next run settles them")
+    if report is not None:
+        print(f"report: {report}")
     print(f"see it again: callflow campaign status {name}")

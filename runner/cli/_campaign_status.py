@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from runner.campaigns import campaign_json
 from runner.cli._base import UsageError
 from runner.cli._data_dir import reading_store
 from runner.cli._server_args import records_dir
 from runner.store import (
     RECIPIENT_STATUSES,
     CampaignCounts,
-    CampaignSummary,
 )
 
 
@@ -29,7 +29,7 @@ def status(args: argparse.Namespace) -> int:
         raise UsageError(f"no campaign named '{args.name}' in {data_dir} (known: {known})")
     campaign, counts = found.campaign, found.counts
     if args.json:
-        print(json.dumps(_as_json(found), indent=2))
+        print(json.dumps(campaign_json(found), indent=2))
         return 0
     print(f"campaign {campaign.name}: {campaign.state}, flow {campaign.flow}, {campaign.recipients_path}")
     print(format_counts(counts), end="")
@@ -42,7 +42,7 @@ def list_campaigns(args: argparse.Namespace) -> int:
     with reading_store(records_dir(args)) as store:
         summaries = [] if store is None else store.campaigns()
     if args.json:
-        print(json.dumps([_as_json(summary) for summary in summaries], indent=2))
+        print(json.dumps([campaign_json(summary) for summary in summaries], indent=2))
         return 0
     if not summaries:
         print("no campaigns yet")
@@ -70,20 +70,6 @@ def _joined(counts: Mapping[Any, int], order: Sequence[str] | None = None) -> st
     """``name n, ...`` for the non-zero counts, in ``order`` (else by name)."""
     names = order if order is not None else sorted(counts)
     return ", ".join(f"{name} {counts[name]}" for name in names if counts.get(name))
-
-
-def _as_json(summary: CampaignSummary) -> dict[str, object]:
-    campaign, counts = summary.campaign, summary.counts
-    return {
-        "name": campaign.name,
-        "state": campaign.state,
-        "flow": campaign.flow,
-        "recipients_file": campaign.recipients_path,
-        "recipients": counts.total,
-        "by_status": {name: n for name, n in counts.by_status.items() if n},
-        "by_outcome": {name: n for name, n in counts.by_outcome.items() if n},
-        "next_attempt_at": counts.next_attempt_at,
-    }
 
 
 def _utc(timestamp: float) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +11,23 @@ from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
 from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
-from runner.cli._own_server import own_server
+from runner.cli._own_server import server_client
 from runner.cli._server_args import (
     add_allow_private_url_argument,
     add_server_arguments,
-    control_url,
     data_dir_for,
 )
 from runner.cli._transcript import transcript
 from runner.client import ControlClient, ControlError, ServerUnreachable
 from runner.config import Config
 from runner.providers.mock_outcomes import MockOutcomes
-from runner.server import read_control_token
 from runner.store import record_from_json
 from runner.types import EndReason
+
+NO_WAIT_NEEDS_A_SERVER = (
+    "--no-wait needs a running server ('callflow serve' with this config): with none, this "
+    "command starts one that stops when it returns, and the call could not go on"
+)
 
 HELP = "place one call of a flow and print its outcome (starts a server if none runs)"
 DESCRIPTION = """\
@@ -104,7 +105,14 @@ def place_and_report(
 
     A server started here refuses a public_url no carrier can reach, as ``serve`` does,
     unless ``allow_private_url``; its mock carrier draws ``mock_outcomes``."""
-    server = _server(args, config, flow_path, allow_private_url, no_wait, mock_outcomes)
+    server = server_client(
+        config,
+        data_dir_for(args, config),
+        flow_path,
+        allow_private_url=allow_private_url,
+        mock_outcomes=mock_outcomes,
+        needs_running=NO_WAIT_NEEDS_A_SERVER if no_wait else None,
+    )
     with server as (client, started_here):
         try:
             placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
@@ -148,47 +156,3 @@ def _hang_up(client: ControlClient, call_id: str) -> dict[str, Any]:
         if error.status != 409:  # 409: it ended on its own meanwhile
             raise
     return client.status(call_id)
-
-
-@contextlib.contextmanager
-def _server(
-    args: argparse.Namespace,
-    config: Config,
-    flow_path: Path,
-    allow_private_url: bool,
-    no_wait: bool,
-    mock_outcomes: MockOutcomes | None,
-) -> Iterator[tuple[ControlClient, bool]]:
-    """A client of the running server, or of one started here until its calls are over;
-    and whether it was started here."""
-    data_dir = data_dir_for(args, config)
-    url = control_url(config)
-    token = read_control_token(data_dir)
-    if token is not None:
-        with ControlClient(url, token) as client:
-            if client.is_callflow():
-                if mock_outcomes is not None:
-                    raise UsageError(
-                        "--mock-outcomes shapes the mock carrier of a server this command starts, and "
-                        "one is running already: give it to 'callflow serve'"
-                    )
-                yield client, False
-                return
-    if no_wait:
-        raise UsageError(
-            "--no-wait needs a running server ('callflow serve' with this config): with none, this "
-            "command starts one that stops when it returns, and the call could not go on"
-        )
-    taken = ", and no callflow server with this data folder answers there"
-    with (
-        own_server(
-            config,
-            data_dir,
-            flow_path,
-            allow_private_url=allow_private_url,
-            mock_outcomes=mock_outcomes,
-            port_taken_note=taken,
-        ),
-        ControlClient(url, read_control_token(data_dir) or "") as client,
-    ):
-        yield client, True

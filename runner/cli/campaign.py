@@ -13,15 +13,13 @@ from runner.campaigns import (
     NotifyScript,
     PhoneError,
     RecipientsFileError,
-    RunOptions,
     check_recipients,
     read_recipients,
-    recipients_sha256,
     region_code,
 )
 from runner.cli._base import UsageError
 from runner.cli._campaign_report import cancel, report
-from runner.cli._campaign_run import CampaignPlan, dial
+from runner.cli._campaign_run import dial
 from runner.cli._campaign_status import list_campaigns, status
 from runner.cli._config_arg import load_config_or_fail
 from runner.cli._flow_args import load_flow_or_fail
@@ -257,32 +255,20 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run or blocked:
         _print_dry_run(check, dry_run, json_output=args.json)
         return 1 if blocked else 0
-    try:
-        sha256 = recipients_sha256(args.recipients)
-    except RecipientsFileError as error:
-        raise UsageError(str(error)) from None
-    invalid = set(check.invalid_lines)
-    plan = CampaignPlan(
-        name=args.name or args.recipients.stem,
-        flow=flow,
-        flow_path=args.flow,
-        recipients_path=args.recipients,
-        recipients_sha256=sha256,
-        check=check,
-        invalid_rows={
-            row.line: dict(zip(table.header, row.cells, strict=False))
-            for row in table.rows
-            if row.line in invalid
-        },
-        options=RunOptions(
-            cps=int(args.cps),
-            concurrency=args.concurrency,
-            max_attempts=args.max_attempts,
-            retry_base_delay=args.retry_delay,
-            seed=args.seed,
-        ),
-    )
-    return dial(args, config, data_dir_for(args, config), plan, mock_outcomes)
+    launch = {
+        "flow": flow.name,
+        "recipients": str(args.recipients.resolve()),
+        "name": args.name or args.recipients.stem,
+        "region": region,
+        "skip_invalid": args.skip_invalid,
+        "cps": int(args.cps),
+        "concurrency": args.concurrency,
+        "max_attempts": args.max_attempts,
+        "retry_delay": args.retry_delay,
+        "seed": args.seed,
+    }
+    data_dir = data_dir_for(args, config)
+    return dial(config, data_dir, args.flow, launch, mock_outcomes, json_output=args.json)
 
 
 def _print_dry_run(check: CampaignCheck, dry_run: DryRun, *, json_output: bool) -> None:

@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runner.campaigns import CampaignDesk
+from runner.server._campaign_api import CampaignApi
 from runner.server._control_api import ControlApi
 from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._metrics import Metrics
@@ -20,6 +22,7 @@ from runner.server._public_url import PublicUrl
 from runner.server._streams import StreamGate, StreamLimits
 from runner.server._webhook import webhook_guard
 from runner.service import CallService
+from runner.store import RECIPIENT_STATUSES
 from runner.types import Direction, Lifecycle
 
 STREAM_SUFFIX = "/stream"
@@ -40,10 +43,14 @@ def build_app(
     limits: GuardLimits | None = None,
     metrics: Metrics | None = None,
     stream_limits: StreamLimits | None = None,
+    campaigns: CampaignDesk | None = None,
 ) -> ASGIApp:
-    """The app. ``check`` None turns signature verification off (local development only)."""
+    """The app. ``check`` None turns signature verification off (local development only);
+    ``campaigns`` None leaves the campaigns' API out (a server with no store of its own)."""
     metrics = metrics or Metrics()
     _count_calls(service, metrics)
+    if campaigns is not None:
+        _count_campaigns(campaigns, metrics)
     path = settings.webhook_path.rstrip("/") or "/"
     webhook = webhook_guard(service, metrics, check, public_url, limits)
 
@@ -61,14 +68,25 @@ def build_app(
         by_state = service.calls_by_state()
         for state in Lifecycle:
             metrics.calls_by_state.labels(state.value).set(by_state.get(state.value, 0))
+        if campaigns is not None:
+            _campaign_gauges(campaigns, metrics)
         return Response(metrics.text(), media_type="text/plain; version=0.0.4")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
+        if campaigns is not None:
+            await campaigns.open()
         try:
             yield
         finally:
+            if campaigns is not None:
+                # No new call; a run waiting for a call's end is answered now, and the
+                # campaign stays resumable (the next server settles that call).
+                for name in campaigns.dialing():
+                    campaigns.stop(name)
+                service.refuse_waits()
+                await campaigns.close()
             await service.stop()
 
     routes: list[BaseRoute] = [
@@ -77,6 +95,8 @@ def build_app(
         Route("/metrics", metrics_text, methods=["GET"]),
         *ControlApi(service, settings.control_token, metrics).routes(),
     ]
+    if campaigns is not None:
+        routes += CampaignApi(campaigns, settings.control_token).routes()
     if path != "/":
         routes.append(Route(path + "/", webhook))
     # Media streams open at the webhook path + /stream, with a token the document minted.
@@ -95,6 +115,29 @@ def _count_calls(service: CallService, metrics: Metrics) -> None:
     service.on_restore = lambda record: metrics.calls_restored.inc()
     # Read when /metrics is scraped, not set on every webhook.
     metrics.calls_in_flight.set_function(lambda: service.calls_in_flight)
+
+
+def _count_campaigns(desk: CampaignDesk, metrics: Metrics) -> None:
+    """Have the campaign desk's hooks keep the campaign counters."""
+
+    def reported(name: str, outcome: str, final: bool) -> None:
+        counter = metrics.campaign_outcomes if final else metrics.campaign_retries
+        counter.labels(name, outcome).inc()
+
+    desk.on_placed = lambda name: metrics.campaign_calls_placed.labels(name).inc()
+    desk.on_reported = reported
+    metrics.campaigns_dialing.set_function(lambda: len(desk.dialing()))
+
+
+def _campaign_gauges(desk: CampaignDesk, metrics: Metrics) -> None:
+    """The recipients by status of each campaign dialled here, from the store's counts
+    (kept by triggers: one small read a campaign). A campaign no longer dialled here
+    leaves the gauge, rather than stay at its last counts."""
+    metrics.campaign_recipients.clear()
+    for name in desk.dialing():
+        counts = desk.campaign(name).counts
+        for status in RECIPIENT_STATUSES:
+            metrics.campaign_recipients.labels(name, status).set(counts.by_status.get(status, 0))
 
 
 class _WebhookFirst:

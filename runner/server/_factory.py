@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from flows import Flow, FlowError, Severity, load_flow
 from runner.builtin import SMOKE_FLOW
+from runner.campaigns import CampaignDesk
 from runner.carrier_fit import carrier_problems
 from runner.config import Config, ProviderName, public_base
 from runner.providers import Provider, plivo, telnyx, twilio
@@ -107,6 +108,7 @@ def build_server(
         ),
     )
     service = CallService(settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir))
+    campaigns = CampaignDesk(service, lambda: open_store(data_dir))
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
         None if public is None else base,
@@ -122,6 +124,7 @@ def build_server(
         limits=GuardLimits(
             per_address=security.max_in_flight_per_address, replay_max_bytes=security.replay_cache_mb << 20
         ),
+        campaigns=campaigns,
     )
     return ServerParts(app, service, provider, webhook_url, local_url, warnings)
 

@@ -58,6 +58,35 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Campaigns: labelled by name (a server dials a handful, not thousands).
+        self.campaign_calls_placed = Counter(
+            "callflow_campaign_calls_placed",
+            "Calls a campaign placed in this process",
+            ["campaign"],
+            registry=self.registry,
+        )
+        self.campaign_outcomes = Counter(
+            "callflow_campaign_outcomes",
+            "Recipients a campaign settled in this process, by final outcome",
+            ["campaign", "outcome"],
+            registry=self.registry,
+        )
+        self.campaign_retries = Counter(
+            "callflow_campaign_retries",
+            "Attempts that ended in a retry, by the attempt's outcome",
+            ["campaign", "outcome"],
+            registry=self.registry,
+        )
+        self.campaign_recipients = Gauge(
+            "callflow_campaign_recipients",
+            "Recipients of the campaigns this process dials, by status (read from the store when scraped)",
+            ["campaign", "status"],
+            registry=self.registry,
+        )
+        self.campaigns_dialing = Gauge(
+            "callflow_campaigns_dialing", "Campaigns this process is dialing", registry=self.registry
+        )
+
     def ended(self, reason: str) -> Counter:
         """The calls_ended counter of ``reason``; found once per reason, not on every call."""
         counter = self._ended.get(reason)

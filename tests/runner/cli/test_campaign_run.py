@@ -51,9 +51,15 @@ def test_every_recipient_answered_is_called_once(
         "  recipients: 5 (done 5)\n"
         "  outcomes:   completed 5\n"
         "this run: 5 calls placed, 0 retries scheduled\n"
+        f"report: {tmp_path / 'data' / 'campaigns' / 'street.csv'}\n"
         "see it again: callflow campaign status street\n"
     )
     assert dialled(tmp_path / "data") == Counter(NUMBERS)
+    report = (tmp_path / "data" / "campaigns" / "street.csv").read_text(encoding="utf-8").splitlines()
+    assert report[0] == "name,phone,eta,outcome,attempts,call_ids,duration,answered_by,status"
+    assert [row.split(",")[:5] for row in report[1:]] == [
+        [f"R{index}", number, "6 pm", "completed", "1"] for index, number in enumerate(NUMBERS)
+    ]
     status = cli("campaign", "status", "street", "--config", config)
     assert (status.code, status.err) == (0, "")
     assert status.out == (
@@ -91,6 +97,7 @@ def test_a_busy_line_is_tried_max_attempts_times(
         "recipients": 5,
         "calls_placed": 10,
         "retries": 5,
+        "report": str(tmp_path / "data" / "campaigns" / "street.csv"),
     }
     assert dialled(tmp_path / "data") == Counter(dict.fromkeys(NUMBERS, 2))
     status = cli("campaign", "status", "street", "--config", config, "--json")
