@@ -36,12 +36,24 @@ from runner.campaigns._run import CampaignRun, Clock, RunOptions, RunSummary
 from runner.campaigns._script import NotCampaignFlowError, NotifyScript
 from runner.campaigns._state import recipients_sha256
 from runner.campaigns._views import campaign_json
+from runner.campaigns._window import (
+    DEFAULT_ZONE,
+    TIMEZONE_COLUMN,
+    CallingWindow,
+    QuietHours,
+    WindowError,
+    recipient_zones,
+    zone_named,
+)
 
 __all__ = [
     "CAMPAIGN_NAME",
+    "DEFAULT_ZONE",
     "PREVIEW_CALLS",
     "REPORT_COLUMNS",
+    "TIMEZONE_COLUMN",
     "BadCampaignName",
+    "CallingWindow",
     "CampaignBlocked",
     "CampaignCheck",
     "CampaignConflict",
@@ -58,6 +70,7 @@ __all__ = [
     "OwnedCampaignStore",
     "Pace",
     "PhoneError",
+    "QuietHours",
     "Recipient",
     "RecipientsFile",
     "RecipientsFileError",
@@ -67,6 +80,7 @@ __all__ = [
     "RunSummary",
     "StoreDispatcher",
     "UnknownCampaignError",
+    "WindowError",
     "campaign_json",
     "check_recipients",
     "create_or_resume",
@@ -74,8 +88,10 @@ __all__ = [
     "outcome_of",
     "plan_campaign",
     "read_recipients",
+    "recipient_zones",
     "recipients_sha256",
     "region_code",
     "to_e164",
     "write_report",
+    "zone_named",
 ]

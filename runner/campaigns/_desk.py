@@ -16,6 +16,7 @@ from typing import Protocol
 from runner.campaigns._dispatcher import StoreDispatcher
 from runner.campaigns._launch import CampaignConflict, CampaignPlan, Launched, create_or_resume
 from runner.campaigns._run import CampaignRun, Clock, RunSummary
+from runner.campaigns._window import DEFAULT_ZONE
 from runner.service import CallService
 from runner.store import CampaignStore, CampaignSummary, Outcome
 
@@ -50,8 +51,11 @@ class CampaignDesk:
         open_store: Callable[[], OwnedCampaignStore],
         *,
         clock: Clock | None = None,
+        default_zone: str = DEFAULT_ZONE,
     ) -> None:
         self.service = service
+        #: The zone of recipients neither a timezone cell nor their number places.
+        self.default_zone = default_zone
         self.open_store = open_store
         self.clock = clock or Clock()
         self._store: OwnedCampaignStore | None = None

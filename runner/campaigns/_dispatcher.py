@@ -53,8 +53,14 @@ class Dispatcher(Protocol):
         the last of their ``call_ids``."""
         ...
 
-    async def next_retry_at(self) -> float | None:
-        """When the earliest waiting retry comes due; None when no retry waits."""
+    async def defer(self, line: int, until: float) -> bool:
+        """Make a recipient due outside its calling window wait until ``until`` (no
+        attempt counted). False when it is no longer waiting to be dialled."""
+        ...
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest retry or recipient waiting for its window comes due; None
+        when none waits."""
         ...
 
     async def is_running(self) -> bool:
@@ -106,7 +112,10 @@ class StoreDispatcher:
     async def unsettled(self) -> list[RecipientState]:
         return self.store.dialing_recipients(self.campaign)
 
-    async def next_retry_at(self) -> float | None:
+    async def defer(self, line: int, until: float) -> bool:
+        return self.store.defer(self.campaign, line, until=until)
+
+    async def next_due_at(self) -> float | None:
         return self.store.campaign_counts(self.campaign).next_attempt_at
 
     async def is_running(self) -> bool:

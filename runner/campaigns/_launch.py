@@ -23,7 +23,7 @@ from runner.campaigns._run import RunOptions
 from runner.campaigns._script import NotifyScript
 from runner.campaigns._state import recipients_sha256
 from runner.simulate import SPEECH_CHARS_PER_SECOND
-from runner.store import Campaign, CampaignStore, NewRecipient
+from runner.store import Campaign, CampaignExistsError, CampaignStore, NewRecipient
 
 #: How much of a SHA-256 a message shows: enough to tell two files apart.
 SHORT_HASH = 12
@@ -37,7 +37,9 @@ class CampaignBlocked(Exception):
     """Rows are invalid and not skipped (or no row is left): no call is placed."""
 
     def __init__(self, check: CampaignCheck, dry_run: DryRun) -> None:
-        super().__init__(f"{check.file}: {len(check.invalid_lines)} invalid rows: no call is placed")
+        invalid = len(check.invalid_lines)
+        rows = "row" if invalid == 1 else "rows"
+        super().__init__(f"{check.file}: {invalid} invalid {rows}: no call is placed")
         self.check = check
         self.dry_run = dry_run
 
@@ -62,7 +64,7 @@ class BadCampaignName(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(
             f"a campaign's name takes letters, digits, '.', '_' and '-' (up to 100, a letter or digit "
-            f"first), not '{name}': give --name"
+            f"first), not '{name}': name the campaign (--name)"
         )
 
 
@@ -132,33 +134,39 @@ def create_or_resume(store: CampaignStore, plan: CampaignPlan, *, now: float | N
     existing = store.campaign(plan.name)
     if existing is None:
         now = time.time() if now is None else now
-        store.create_campaign(
-            Campaign(
-                name=plan.name,
-                flow=plan.flow.name,
-                flow_path=str(plan.flow.file),
-                recipients_path=str(plan.recipients_path),
-                recipients_sha256=plan.recipients_sha256,
-                options=_options_json(plan),
-                state="running",
-                created_at=now,
-                updated_at=now,
-            ),
-            _new_recipients(plan),
-        )
+        try:
+            store.create_campaign(
+                Campaign(
+                    name=plan.name,
+                    flow=plan.flow.name,
+                    flow_path=str(plan.flow.file),
+                    recipients_path=str(plan.recipients_path),
+                    recipients_sha256=plan.recipients_sha256,
+                    options=_options_json(plan),
+                    state="running",
+                    created_at=now,
+                    updated_at=now,
+                ),
+                _new_recipients(plan),
+            )
+        except CampaignExistsError:
+            # Another launch, maybe in another process, created it since we looked.
+            raise CampaignConflict(
+                "dialing", f"campaign {plan.name} was created by another launch at the same moment"
+            ) from None
         return "created"
     if existing.recipients_sha256 != plan.recipients_sha256:
         raise CampaignConflict(
             "file-changed",
             f"recipients file changed since campaign {plan.name} started: {plan.recipients_path} is "
             f"sha256 {plan.recipients_sha256[:SHORT_HASH]}, {existing.recipients_path} was "
-            f"{existing.recipients_sha256[:SHORT_HASH]}; give another --name to start a new campaign",
+            f"{existing.recipients_sha256[:SHORT_HASH]}; start a new campaign under another name (--name)",
         )
     if existing.flow != plan.flow.name:
         raise CampaignConflict(
             "other-flow",
             f"campaign {plan.name} calls flow '{existing.flow}', not '{plan.flow.name}'; "
-            "give another --name to start a new campaign",
+            "start a new campaign under another name (--name)",
         )
     if existing.state == "cancelled":
         raise CampaignConflict("cancelled", f"campaign {plan.name} was cancelled: it is not dialled again")
@@ -173,6 +181,8 @@ def _options_json(plan: CampaignPlan) -> dict[str, object]:
         "max_attempts": options.max_attempts,
         "retry_delay": options.retry_base_delay,
         "region": plan.region,
+        "window": None if options.quiet_hours is None else str(options.quiet_hours.window),
+        "timezone": None if options.quiet_hours is None else str(options.quiet_hours.default_zone),
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from runner.campaigns._dispatcher import Dispatcher
 from runner.campaigns._pacing import Pace
 from runner.campaigns._retries import RetryPolicy, call_duration, outcome_of
+from runner.campaigns._window import QuietHours
 from runner.engine import InputError
 from runner.providers import ProviderError
 from runner.service import CallService, ShuttingDownError, TooManyCallsError, UnknownCallError
@@ -55,6 +56,8 @@ class RunOptions:
     max_attempts: int = 3
     retry_base_delay: float = 60.0
     seed: int | None = None
+    #: The calling window in the recipients' local time; None calls at any hour.
+    quiet_hours: QuietHours | None = None
 
 
 @dataclass
@@ -135,12 +138,15 @@ class CampaignRun:
             room = self._pace.room(now)
             limit = lines if room is None else min(lines, room)
             due = await self.dispatcher.due(now, limit)
-            claimed = 0
+            claimed = deferred = 0
             for recipient in due:
                 if self._cancelled.is_set():
                     break
+                if await self._outside_window(recipient, now):
+                    deferred += 1
+                    continue
                 claimed += await self._start(recipient, now)
-            if claimed:
+            if claimed or deferred:
                 continue
             if due:
                 if not await self.dispatcher.is_running():
@@ -149,7 +155,7 @@ class CampaignRun:
                     # Other workers took what was due: look again when a line frees up.
                     await self._wait(CAPACITY_POLL_SECONDS if not self._calls else None)
                 continue
-            retry_at = await self.dispatcher.next_retry_at()
+            retry_at = await self.dispatcher.next_due_at()
             if retry_at is None and not self._calls:
                 # A recipient still at dialing (a call whose end never came) is the next
                 # run's to settle: the campaign is not done while one is left.
@@ -165,6 +171,18 @@ class CampaignRun:
         if self.options.concurrency is not None:
             free = min(free, self.options.concurrency - len(self._calls))
         return max(free, 0)
+
+    async def _outside_window(self, recipient: RecipientState, now: float) -> bool:
+        """Whether the recipient is outside their calling window now: then they wait
+        for it to open (in the store: a later run knows it too)."""
+        quiet_hours = self.options.quiet_hours
+        if quiet_hours is None:
+            return False
+        opens = quiet_hours.opens(now, recipient.number, recipient.time_zone)
+        if opens <= now:
+            return False
+        await self.dispatcher.defer(recipient.line, opens)
+        return True
 
     async def _start(self, recipient: RecipientState, now: float) -> int:
         """Claim the recipient and place its call in the background: 1, or 0 when the

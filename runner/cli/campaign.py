@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 from runner.campaigns import (
+    CallingWindow,
     CampaignCheck,
     DryRun,
     NotCampaignFlowError,
     NotifyScript,
     PhoneError,
     RecipientsFileError,
+    WindowError,
     check_recipients,
     read_recipients,
     region_code,
@@ -197,6 +199,12 @@ def _add_run_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]
         help="wait before the first retry, doubled for each next one (default: 60)",
     )
     run_parser.add_argument(
+        "--window",
+        type=_window,
+        metavar="HH:MM-HH:MM",
+        help="call only between these times in each recipient's local time (default: any time)",
+    )
+    run_parser.add_argument(
         "--skip-invalid", action="store_true", help="leave invalid rows out instead of placing no call"
     )
     add_mock_outcome_arguments(run_parser)
@@ -212,6 +220,13 @@ def _positive(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected more than 0 calls a second, found '{text}'")
     return value
+
+
+def _window(text: str) -> CallingWindow:
+    try:
+        return CallingWindow.parse(text)
+    except WindowError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _whole(text: str) -> int:
@@ -253,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     dry_run = DryRun(check, args.skip_invalid, args.cps, SPEECH_CHARS_PER_SECOND)
     blocked = bool(check.errors) and (dry_run.blocked or dry_run.calls == 0)
     if args.dry_run or blocked:
-        _print_dry_run(check, dry_run, json_output=args.json)
+        _print_dry_run(check, dry_run, args.window, json_output=args.json)
         return 1 if blocked else 0
     launch = {
         "flow": flow.name,
@@ -266,15 +281,24 @@ def run(args: argparse.Namespace) -> int:
         "max_attempts": args.max_attempts,
         "retry_delay": args.retry_delay,
         "seed": args.seed,
+        "window": None if args.window is None else str(args.window),
     }
     data_dir = data_dir_for(args, config)
     return dial(config, data_dir, args.flow, launch, mock_outcomes, json_output=args.json)
 
 
-def _print_dry_run(check: CampaignCheck, dry_run: DryRun, *, json_output: bool) -> None:
+def _print_dry_run(
+    check: CampaignCheck, dry_run: DryRun, window: CallingWindow | None, *, json_output: bool
+) -> None:
     if json_output:
-        print(json.dumps(dry_run.as_json(), indent=2, ensure_ascii=False))
+        shown = dry_run.as_json() | ({} if window is None else {"window": str(window)})
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     for problem in check.problems:
         print(problem.format())
     print(dry_run.format(), end="")
+    if window is not None and not dry_run.blocked:
+        print(
+            f"calling window: {window} in each recipient's local time; a recipient outside it waits "
+            "for it (the estimate leaves the waits out)"
+        )

@@ -73,6 +73,7 @@ def build_config(
         max_duration_seconds=values.integer("max_duration_seconds", 300),
         stale_call_reaper_seconds=values.integer("stale_call_reaper_seconds", 0),
         max_concurrent_calls=values.integer("max_concurrent_calls", 100),
+        timezone=values.text("timezone") or "UTC",
         data_dir=_path(base, values.text("data_dir")),
         source=source,
     )

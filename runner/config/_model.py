@@ -93,6 +93,9 @@ class Config:
     max_duration_seconds: int = 300
     stale_call_reaper_seconds: int = 0
     max_concurrent_calls: int = 100
+    #: The zone of campaign recipients whose zone neither a timezone column nor their
+    #: number tells (an IANA name), for the calling window.
+    timezone: str = "UTC"
     #: None: the store's own rule (--data-dir, $CALLFLOW_DATA_DIR, ./.callflow).
     data_dir: Path | None = None
     source: Path | None = None

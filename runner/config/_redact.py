@@ -54,6 +54,7 @@ def redacted(config: Config) -> dict[str, Data]:
         "max_duration_seconds": config.max_duration_seconds,
         "stale_call_reaper_seconds": config.stale_call_reaper_seconds,
         "max_concurrent_calls": config.max_concurrent_calls,
+        "timezone": config.timezone,
         "data_dir": _text(config.data_dir),
     }
 

@@ -8,6 +8,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows import Data, Document, NodePath, Problem, Severity, check_schema, e164_problem
 from runner.config._credentials import SECRET_KEYS
@@ -90,7 +91,7 @@ def _hide_secrets(document: Document) -> tuple[Document, list[Problem]]:
 
 
 def _value_problems(document: Document) -> Iterator[Problem]:
-    """What the schema cannot check: phone numbers, IP addresses, a URL's host."""
+    """What the schema cannot check: phone numbers, IP addresses, a URL's host, a time zone."""
 
     def problem(path: NodePath, rule: str, message: str) -> Problem:
         return Problem(document.file, document.mark(path), Severity.ERROR, rule, message)
@@ -121,12 +122,27 @@ def _value_problems(document: Document) -> Iterator[Problem]:
             f"expected a URL with a host name or address, such as https://calls.example.com, "
             f"in public_url, found '{url}'",
         )
+    zone = document.get(("timezone",))
+    if isinstance(zone, str) and zone and not _is_time_zone(zone):
+        yield problem(
+            ("timezone",),
+            INVALID_VALUE,
+            f"expected an IANA time zone such as America/New_York in timezone, found '{zone}'",
+        )
     for path in _API_BASES:
         base = document.get(path)
         if isinstance(base, str) and _URL.match(base):
             reason = _api_base_problem(base)
             if reason is not None:
                 yield problem(path, INVALID_VALUE, f"{reason} in {_dotted(path)}, found '{base}'")
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _api_base_problem(url: str) -> str | None:

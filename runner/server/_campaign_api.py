@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,19 +20,23 @@ from starlette.routing import BaseRoute, Route
 
 from runner.campaigns import (
     BadCampaignName,
+    CallingWindow,
     CampaignBlocked,
     CampaignConflict,
     CampaignDesk,
     NotCampaignFlowError,
     PhoneError,
+    QuietHours,
     RecipientsFileError,
     RunOptions,
     UnknownCampaignError,
+    WindowError,
     campaign_json,
     input_columns,
     plan_campaign,
     region_code,
     write_report,
+    zone_named,
 )
 from runner.server._control_request import (
     BadRequest,
@@ -41,10 +46,25 @@ from runner.server._control_request import (
     optional_text,
     text_field,
 )
+from runner.service import UnknownFlowError
 from runner.store import StoreError
 
 #: What a launch may ask, with what ``callflow campaign run`` takes by default.
 DEFAULT_OPTIONS = RunOptions()
+#: The fields of a launch: any other is refused, so a misspelt option is not ignored.
+LAUNCH_FIELDS = (
+    "flow",
+    "recipients",
+    "name",
+    "region",
+    "skip_invalid",
+    "cps",
+    "concurrency",
+    "max_attempts",
+    "retry_delay",
+    "seed",
+    "window",
+)
 
 
 class CampaignApi:
@@ -70,18 +90,14 @@ class CampaignApi:
 
     async def _launch(self, request: Request, payload: dict[str, Any]) -> Response:
         desk = self._desk
+        _known_fields_only(payload)
         flow_name = text_field(payload, "flow")
         engine = desk.service.engines.get(flow_name)
         if engine is None:
-            loaded = ", ".join(sorted(desk.service.engines)) or "none"
-            return error_response(
-                404,
-                f"flow '{flow_name}' is not loaded in this server (loaded: {loaded}): add it to the "
-                "config's flows, or start 'callflow serve' with it",
-            )
+            raise UnknownFlowError(flow_name, sorted(desk.service.engines))
         recipients = _recipients_path(payload)
         region = _region(payload)
-        options = _run_options(payload)
+        options = _run_options(payload, desk.default_zone)
         plan = await asyncio.to_thread(
             plan_campaign,
             engine.flow,
@@ -161,7 +177,7 @@ def _answer_error(error: Exception) -> Response | None:
             problems=[problem.as_json() for problem in error.problems],
             invalid_rows=len(error.check.invalid_lines),
         )
-    if isinstance(error, UnknownCampaignError):
+    if isinstance(error, UnknownCampaignError | UnknownFlowError):
         return error_response(404, str(error))
     if isinstance(error, CampaignConflict):
         return error_response(409, str(error), reason=error.reason)
@@ -173,6 +189,12 @@ def _answer_error(error: Exception) -> Response | None:
 
 
 # -- what a launch says ----------------------------------------------------------------
+
+
+def _known_fields_only(payload: dict[str, Any]) -> None:
+    unknown = sorted(set(payload) - set(LAUNCH_FIELDS))
+    if unknown:
+        raise BadRequest(f"unknown field '{unknown[0]}' (a launch takes {', '.join(LAUNCH_FIELDS)})")
 
 
 def _recipients_path(payload: dict[str, Any]) -> Path:
@@ -197,27 +219,45 @@ def _flag(payload: dict[str, Any], key: str) -> bool:
     return value
 
 
-def _whole(payload: dict[str, Any], key: str, default: int | None, *, nullable: bool = False) -> int | None:
+def _whole(payload: dict[str, Any], key: str, default: int) -> int:
     value = payload.get(key, default)
-    if value is None and nullable:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        nothing = " or null (no limit)" if nullable else ""
-        raise BadRequest(f"'{key}' must be a whole number, 1 or more{nothing}")
+        raise BadRequest(f"'{key}' must be a whole number, 1 or more")
     return value
 
 
-def _run_options(payload: dict[str, Any]) -> RunOptions:
+def _limit(payload: dict[str, Any], key: str, default: int | None) -> int | None:
+    """A limit: a whole number, or null for none."""
+    if key in payload and payload[key] is None:
+        return None
+    value = payload.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadRequest(f"'{key}' must be a whole number, 1 or more, or null (no limit)")
+    return value
+
+
+def _quiet_hours(payload: dict[str, Any], default_zone: str) -> QuietHours | None:
+    window = optional_text(payload, "window")
+    if window is None:
+        return None
+    try:
+        return QuietHours(CallingWindow.parse(window), zone_named(default_zone))
+    except WindowError as error:
+        raise BadRequest(f"'window': {error}") from None
+
+
+def _run_options(payload: dict[str, Any], default_zone: str) -> RunOptions:
     delay = payload.get("retry_delay", DEFAULT_OPTIONS.retry_base_delay)
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay < math.inf:
         raise BadRequest("'retry_delay' must be seconds, 0 or more")
     seed = payload.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise BadRequest("'seed' must be a whole number or null")
     return RunOptions(
-        cps=_whole(payload, "cps", DEFAULT_OPTIONS.cps, nullable=True),
-        concurrency=_whole(payload, "concurrency", DEFAULT_OPTIONS.concurrency, nullable=True),
-        max_attempts=_whole(payload, "max_attempts", DEFAULT_OPTIONS.max_attempts) or 1,
+        cps=_limit(payload, "cps", DEFAULT_OPTIONS.cps),
+        concurrency=_limit(payload, "concurrency", DEFAULT_OPTIONS.concurrency),
+        max_attempts=_whole(payload, "max_attempts", DEFAULT_OPTIONS.max_attempts),
         retry_base_delay=float(delay),
         seed=seed,
+        quiet_hours=_quiet_hours(payload, default_zone),
     )

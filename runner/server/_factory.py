@@ -108,7 +108,7 @@ def build_server(
         ),
     )
     service = CallService(settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir))
-    campaigns = CampaignDesk(service, lambda: open_store(data_dir))
+    campaigns = CampaignDesk(service, lambda: open_store(data_dir), default_zone=config.timezone)
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
         None if public is None else base,

@@ -28,83 +28,12 @@ from runner.store._campaign_types import (
 )
 from runner.store._errors import CampaignExistsError, CampaignNotFoundError
 
-# Statements, not one script: the schema and the migration run them inside their transaction.
-CAMPAIGN_SCHEMA = (
-    # options is Campaign.options as JSON.
-    """
-    CREATE TABLE campaigns (
-        name TEXT PRIMARY KEY,
-        flow TEXT NOT NULL,
-        flow_path TEXT NOT NULL,
-        recipients_path TEXT NOT NULL,
-        recipients_sha256 TEXT NOT NULL,
-        options TEXT NOT NULL,
-        state TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    )
-    """,
-    # WITHOUT ROWID: the rows are stored in (campaign, line) order, so a report streams a
-    # campaign in file order by walking the table itself, and every index below carries
-    # (campaign, line) to reach its row. row_values and call_ids are JSON.
-    """
-    CREATE TABLE campaign_recipients (
-        campaign TEXT NOT NULL REFERENCES campaigns (name),
-        line INTEGER NOT NULL,
-        number TEXT NOT NULL,
-        row_values TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        outcome TEXT,
-        next_attempt_at REAL,
-        call_ids TEXT NOT NULL,
-        answered_by TEXT,
-        duration REAL,
-        PRIMARY KEY (campaign, line)
-    ) WITHOUT ROWID
-    """,
-    # Partial indexes hold only the rows still to dial, so finding the next ones skips the
-    # thousands already done. Pending rows are wanted by line: the first N are the head
-    # of this index.
-    "CREATE INDEX campaign_recipients_pending ON campaign_recipients (campaign, line) "
-    "WHERE status = 'pending'",
-    # Retries are wanted once their time has come: the due ones are a range of this index.
-    "CREATE INDEX campaign_recipients_retry ON campaign_recipients (campaign, next_attempt_at) "
-    "WHERE status = 'retry-wait'",
-    # The few rows left at 'dialing' after a crash, found without reading the others.
-    "CREATE INDEX campaign_recipients_dialing ON campaign_recipients (campaign, line) "
-    "WHERE status = 'dialing'",
-    # How many recipients stand at each (status, outcome), so `campaign status` reads a
-    # dozen rows whatever the campaign's size. create_campaign() writes the first counts;
-    # the trigger below moves them in the transaction of every change after that (a
-    # trigger on insert too would cost a third of the time of creating a campaign).
-    # outcome is '' for none: NULLs never match in a primary key.
-    """
-    CREATE TABLE campaign_counts (
-        campaign TEXT NOT NULL,
-        status TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        recipients INTEGER NOT NULL,
-        PRIMARY KEY (campaign, status, outcome)
-    ) WITHOUT ROWID
-    """,
-    """
-    CREATE TRIGGER campaign_counts_on_update AFTER UPDATE OF status, outcome ON campaign_recipients
-    BEGIN
-        UPDATE campaign_counts SET recipients = recipients - 1
-        WHERE campaign = OLD.campaign AND status = OLD.status AND outcome = coalesce(OLD.outcome, '');
-        INSERT INTO campaign_counts VALUES (NEW.campaign, NEW.status, coalesce(NEW.outcome, ''), 1)
-        ON CONFLICT (campaign, status, outcome) DO UPDATE SET recipients = recipients + 1;
-    END
-    """,
-)
-
 _CAMPAIGN_COLUMNS = (
     "name, flow, flow_path, recipients_path, recipients_sha256, options, state, created_at, updated_at"
 )
 _RECIPIENT_COLUMNS = (
     "campaign, line, number, row_values, status, attempts, outcome, next_attempt_at, call_ids, "
-    "answered_by, duration"
+    "answered_by, duration, time_zone"
 )
 
 # Each half is limited before the merge, so neither reads more than it may return.
@@ -121,6 +50,11 @@ SELECT * FROM (
     SELECT {_RECIPIENT_COLUMNS} FROM campaign_recipients INDEXED BY campaign_recipients_retry
     WHERE campaign = :name AND status = 'retry-wait' AND next_attempt_at <= :now ORDER BY line LIMIT :limit
 )
+UNION ALL
+SELECT * FROM (
+    SELECT {_RECIPIENT_COLUMNS} FROM campaign_recipients INDEXED BY campaign_recipients_waiting
+    WHERE campaign = :name AND status = 'waiting' AND next_attempt_at <= :now ORDER BY line LIMIT :limit
+)
 ORDER BY line LIMIT :limit
 """
 
@@ -129,8 +63,26 @@ UPDATE campaign_recipients
 SET status = 'dialing', attempts = attempts + 1, next_attempt_at = NULL,
     call_ids = json_insert(call_ids, '$[#]', :call_id)
 WHERE campaign = :name AND line = :line
-    AND (status = 'pending' OR (status = 'retry-wait' AND next_attempt_at <= :now))
+    AND (status = 'pending' OR (status IN ('retry-wait', 'waiting') AND next_attempt_at <= :now))
     AND (SELECT state FROM campaigns WHERE name = :name) = 'running'
+"""
+
+# Each half is the first row of its index's range; the outer min() skips a NULL half
+# (min(a, b) of two values would be NULL if either were).
+_NEXT_ATTEMPT = """
+SELECT min(due) FROM (
+    SELECT min(next_attempt_at) AS due FROM campaign_recipients INDEXED BY campaign_recipients_retry
+    WHERE campaign = :name AND status = 'retry-wait'
+    UNION ALL
+    SELECT min(next_attempt_at) FROM campaign_recipients INDEXED BY campaign_recipients_waiting
+    WHERE campaign = :name AND status = 'waiting'
+)
+"""
+
+# Attempts and the last outcome are kept: waiting for the window is no attempt.
+_DEFER = """
+UPDATE campaign_recipients SET status = 'waiting', next_attempt_at = :until
+WHERE campaign = :name AND line = :line AND status IN ('pending', 'retry-wait', 'waiting')
 """
 
 _RECORD_OUTCOME = """
@@ -191,7 +143,7 @@ class SQLiteCampaigns:
             try:
                 self._db.executemany(
                     f"INSERT INTO campaign_recipients ({_RECIPIENT_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, 0, ?, NULL, '[]', NULL, NULL)",
+                    "VALUES (?, ?, ?, ?, ?, 0, ?, NULL, '[]', NULL, NULL, ?)",
                     rows(),
                 )
             except sqlite3.IntegrityError as error:
@@ -265,6 +217,11 @@ class SQLiteCampaigns:
             changed = self._db.execute(_RECORD_OUTCOME, parameters).rowcount
         return changed == 1
 
+    def defer(self, name: str, line: int, *, until: float) -> bool:
+        with self._translated():
+            changed = self._db.execute(_DEFER, {"name": name, "line": line, "until": until}).rowcount
+        return changed == 1
+
     def release_claim(self, name: str, line: int, call_id: str, *, now: float) -> bool:
         with self._translated():
             changed = self._db.execute(
@@ -312,11 +269,7 @@ class SQLiteCampaigns:
             by_status[status] += count
             if status in ("done", "invalid") and outcome:
                 by_outcome[outcome] += count
-        (next_attempt_at,) = self._db.execute(
-            "SELECT min(next_attempt_at) FROM campaign_recipients "
-            "WHERE campaign = ? AND status = 'retry-wait'",
-            (name,),
-        ).fetchone()
+        (next_attempt_at,) = self._db.execute(_NEXT_ATTEMPT, {"name": name}).fetchone()
         return CampaignCounts(by_status, by_outcome, next_attempt_at)
 
     @contextmanager
@@ -336,7 +289,8 @@ class SQLiteCampaigns:
 def _new_row(campaign: str, recipient: NewRecipient) -> tuple[Any, ...]:
     status: RecipientStatus = "pending" if recipient.valid else "invalid"
     outcome: Outcome | None = None if recipient.valid else "invalid"
-    return (campaign, recipient.line, recipient.number, _json(recipient.values), status, outcome)
+    values = _json(recipient.values)
+    return (campaign, recipient.line, recipient.number, values, status, outcome, recipient.time_zone)
 
 
 def _json(mapping: Mapping[str, Any]) -> str:
@@ -361,7 +315,7 @@ def _campaign(row: tuple[Any, ...]) -> Campaign:
 
 def _recipient(row: tuple[Any, ...]) -> RecipientState:
     campaign, line, number, values, status, attempts, outcome, next_attempt_at, call_ids, *last = row
-    answered_by, duration = last
+    answered_by, duration, time_zone = last
     return RecipientState(
         campaign=campaign,
         line=line,
@@ -374,4 +328,5 @@ def _recipient(row: tuple[Any, ...]) -> RecipientState:
         call_ids=orjson.loads(call_ids),
         answered_by=answered_by,
         duration=duration,
+        time_zone=time_zone,
     )

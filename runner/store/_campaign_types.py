@@ -1,8 +1,9 @@
 """A campaign's durable state as the store keeps it: the campaign, and one row per recipient.
 
 A recipient moves ``pending -> dialing -> done``, or ``dialing -> retry-wait -> dialing``
-for another attempt; a row that failed the check before any call is ``invalid`` from the
-start. ``dialing`` is written before the call is placed, so a recipient found at
+for another attempt; one due outside its calling window (quiet hours) waits at
+``waiting`` until the window opens. A row that failed the check before any call is
+``invalid`` from the start. ``dialing`` is written before the call is placed, so a recipient found at
 ``dialing`` after a crash means "a call may have been placed": its last call id says which.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 CampaignState = Literal["running", "cancelled", "done"]
-RecipientStatus = Literal["pending", "dialing", "retry-wait", "done", "invalid"]
+RecipientStatus = Literal["pending", "waiting", "dialing", "retry-wait", "done", "invalid"]
 Outcome = Literal["completed", "voicemail", "busy", "no-answer", "failed", "invalid", "cancelled"]
 
 CAMPAIGN_STATES: tuple[CampaignState, ...] = get_args(CampaignState)
@@ -51,6 +52,8 @@ class NewRecipient:
     number: str
     values: Mapping[str, str]
     valid: bool = True
+    #: The row's own time zone (its ``timezone`` cell), for the calling window.
+    time_zone: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,13 +72,15 @@ class RecipientState:
     call_ids: list[str] = dataclasses.field(default_factory=list)
     answered_by: str | None = None
     duration: float | None = None
+    time_zone: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class CampaignCounts:
     """How many recipients stand at each status, and how many ended with each outcome
     (``done`` and ``invalid`` rows only: a retry's last outcome is not an ending).
-    ``next_attempt_at`` is the earliest time a waiting retry is due, or None."""
+    ``next_attempt_at`` is the earliest time a retry, or a recipient waiting for its
+    calling window, is due; None when none waits."""
 
     by_status: Mapping[RecipientStatus, int]
     by_outcome: Mapping[Outcome, int]

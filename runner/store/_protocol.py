@@ -134,6 +134,12 @@ class CampaignStore(Protocol):
         as its latest call: a late report of an older attempt changes nothing.
         """
 
+    def defer(self, name: str, line: int, *, until: float) -> bool:
+        """Make a recipient due outside its calling window wait (status ``waiting``) until
+        ``until``, its attempts and last outcome untouched. False when it is not waiting
+        to be dialled (claimed, done, invalid)."""
+        ...
+
     def release_claim(self, name: str, line: int, call_id: str, *, now: float) -> bool:
         """Undo ``mark_dialing`` for a call that was never placed: the attempt and its call
         id are taken back and the recipient is due again at ``now``. False (nothing

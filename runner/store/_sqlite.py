@@ -12,7 +12,8 @@ from typing import Any, Self
 
 import orjson
 
-from runner.store._campaign_sqlite import CAMPAIGN_SCHEMA, SQLiteCampaigns
+from runner.store._campaign_schema import CAMPAIGN_SCHEMA, CAMPAIGN_SCHEMA_4
+from runner.store._campaign_sqlite import SQLiteCampaigns
 from runner.store._codec import record_from_json
 from runner.store._errors import (
     NotAStoreError,
@@ -26,7 +27,7 @@ from runner.types import CallRecord
 
 #: Bumped by every change to the tables; kept in ``PRAGMA user_version``. A later
 #: version migrates older files forward when it opens them.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # 'CFLW' in the file header (PRAGMA application_id): tells our database apart from any
 # other SQLite file that happens to sit at the same path.
@@ -48,6 +49,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "PRAGMA user_version = 2",
     ),
     2: (*CAMPAIGN_SCHEMA, "PRAGMA user_version = 3"),
+    3: (*CAMPAIGN_SCHEMA_4, "PRAGMA user_version = 4"),
 }
 
 # Statements, not one script: executescript() would commit the transaction they run in.
@@ -78,6 +80,7 @@ _SCHEMA = (
     "CREATE INDEX calls_by_created_at ON calls (created_at)",
     _CARRIER_ID_INDEX,
     *CAMPAIGN_SCHEMA,
+    *CAMPAIGN_SCHEMA_4,
     f"PRAGMA application_id = {_APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )

@@ -108,6 +108,18 @@ def test_json_of_a_valid_file(cli: CLI) -> None:
     }
     assert facts["estimated_seconds"] == 6.6  # 4 calls at 2 a second, then 69 characters at 15 a second
     assert facts["longest_message"] == {"characters": 69, "line": 4}
+    assert "window" not in facts
+
+
+def test_the_dry_run_says_the_calling_window(cli: CLI) -> None:
+    argv = ("campaign", "run", OUTAGE, OUTAGE_CSV, "--dry-run", "--region", "US", "--window", "9:00-20:30")
+    result = cli(*argv)
+    assert result.code == 0
+    assert result.out.splitlines()[-1] == (
+        "calling window: 09:00-20:30 in each recipient's local time; a recipient outside it waits "
+        "for it (the estimate leaves the waits out)"
+    )
+    assert cli(*argv, "--json").json()["window"] == "09:00-20:30"
 
 
 def test_a_national_number_needs_a_region(cli: CLI, visit: Path, write_csv: WriteCsv) -> None:
@@ -323,6 +335,14 @@ def test_a_file_that_is_not_utf8_is_refused(cli: CLI, visit: Path, tmp_path: Pat
         (("--region", "XX"), "--region: 'XX' is not a country code such as US, GB or DE (ISO 3166 alpha-2)"),
         (("--cps", "0"), "argument --cps: expected more than 0 calls a second, found '0'"),
         (("--cps", "fast"), "argument --cps: expected a number of calls a second, found 'fast'"),
+        (
+            ("--window", "9-17"),
+            "argument --window: a calling window is HH:MM-HH:MM, as 09:00-20:00, not '9-17'",
+        ),
+        (
+            ("--window", "17:00-17:00"),
+            "argument --window: the calling window '17:00-17:00' starts when it ends",
+        ),
     ],
 )
 def test_bad_arguments_are_usage_errors(cli: CLI, argv: tuple[str, ...], message: str) -> None:

@@ -191,7 +191,22 @@ def test_invalid_rows_are_listed_with_their_lines_and_nothing_is_created(
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"flow": "nope", "recipients": "/x.csv"}, 404, "flow 'nope' is not loaded in this server (loaded: "),
+        ({"flow": "nope", "recipients": "/x.csv"}, 404, "no flow named 'nope' is loaded (loaded: "),
+        (
+            {"flow": "outage-notice", "recipients": "/x.csv", "max_attemps": 2},
+            400,
+            "unknown field 'max_attemps' (a launch takes flow, recipients, name,",
+        ),
+        (
+            {"flow": "outage-notice", "recipients": "/x.csv", "retry_delay": -1},
+            400,
+            "'retry_delay' must",
+        ),
+        (
+            {"flow": "outage-notice", "recipients": "/x.csv", "window": "9-5"},
+            400,
+            "'window': a calling window is HH:MM-HH:MM, as 09:00-20:00, not '9-5'",
+        ),
         (
             {"flow": "outage-notice", "recipients": "street.csv"},
             400,
@@ -248,3 +263,10 @@ def test_campaign_run_hands_its_campaign_to_the_running_server(
     )
     assert refused.code == 2
     assert "one is running already: give it to 'callflow serve'" in refused.err
+
+
+def test_an_endless_retry_delay_is_refused(api: httpx.Client, street: Path) -> None:
+    # Python's JSON reads Infinity; a retry after it would never come due.
+    body = f'{{"flow": "outage-notice", "recipients": "{street}", "retry_delay": Infinity}}'
+    answer = api.post("/api/campaigns", content=body, headers={"content-type": "application/json"})
+    assert (answer.status_code, answer.json()) == (400, {"error": "'retry_delay' must be seconds, 0 or more"})

@@ -116,7 +116,7 @@ def test_a_recipients_file_changed_since_the_start_is_refused(
     old, new = (hashlib.sha256(text.encode()).hexdigest()[:12] for text in (STREET, street.read_text()))
     assert result.err == (
         f"callflow campaign: error: recipients file changed since campaign street started: {street} is "
-        f"sha256 {new}, {street} was {old}; give another --name to start a new campaign\n"
+        f"sha256 {new}, {street} was {old}; start a new campaign under another name (--name)\n"
     )
     assert dialled(tmp_path / "data") == before
 

@@ -53,6 +53,7 @@ flows: []
 max_duration_seconds: 300
 stale_call_reaper_seconds: 0
 max_concurrent_calls: 100
+timezone: UTC
 data_dir: {data_dir}
 """
 
@@ -145,6 +146,7 @@ def test_show_json_is_the_redacted_config(cli: CLI, monkeypatch: pytest.MonkeyPa
         "max_duration_seconds",
         "stale_call_reaper_seconds",
         "max_concurrent_calls",
+        "timezone",
         "data_dir",
     ]
     assert data["twilio"] == {"account_sid": None, "auth_token": "***", "api_base": None}

@@ -185,6 +185,14 @@ BROKEN = [
         id="proxy-ip",
     ),
     pytest.param(
+        "timezone: America/Springfield\n",
+        1,
+        11,
+        "invalid-value",
+        "expected an IANA time zone such as America/New_York in timezone, found 'America/Springfield'",
+        id="timezone",
+    ),
+    pytest.param(
         "webhook_security:\n  trust_forwarding_headers: yes\n",
         2,
         29,
@@ -337,6 +345,7 @@ def test_without_a_file_everything_is_the_default() -> None:
         100,
     )
     assert config.inbound.policy is InboundPolicy.DISABLED
+    assert config.timezone == "UTC"
     assert config.source is None
 
 
@@ -433,9 +442,11 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         max_duration_seconds: 60
         stale_call_reaper_seconds: 900
         max_concurrent_calls: 5
+        timezone: Europe/Paris
         """,
     )
     config = load_config(path, {})
+    assert config.timezone == "Europe/Paris"
     assert config.twilio.account_sid == "AC1"
     assert config.twilio.auth_token == Secret("token")
     assert config.telnyx.api_key == Secret("key")
