@@ -5,8 +5,9 @@
 For each size it writes a generated recipients file for examples/outage-notice.yaml
 to a temporary folder, every row valid, and does what ``callflow campaign run
 --dry-run`` does: read the CSV, bind each row to the flow's inputs, make its number
-E.164, render ``to`` and the greeting, hold the text against Twilio's limits, and
-look for duplicates. Half the numbers are national, so ``--region US`` has work.
+E.164, render ``to`` and the greeting, hold the text against Twilio's limits, look
+for duplicates, and sum up the plan (the longest message, the preview). Half the
+numbers are national, so ``--region US`` has work.
 
 It prints the best of ``--rounds`` runs of reading and of checking, and the time per
 row, which should stay flat from the smallest size to the largest (the aim: 100,000
@@ -23,7 +24,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flows import load_flow
-from runner.campaigns import CampaignCheck, NotifyScript, RecipientsFile, check_recipients, read_recipients
+from runner.campaigns import (
+    CampaignCheck,
+    DryRun,
+    NotifyScript,
+    RecipientsFile,
+    check_recipients,
+    read_recipients,
+)
+from runner.simulate import SPEECH_CHARS_PER_SECOND
 
 PROJECT = Path(__file__).resolve().parent.parent
 FLOW = PROJECT / "examples" / "outage-notice.yaml"
@@ -43,6 +52,13 @@ def recipients_csv(size: int) -> str:
         else:
             lines.append(f"Customer {index},+1415{exchange:03d}{line:04d},\n")
     return "".join(lines)
+
+
+def dry_run(table: RecipientsFile, script: NotifyScript) -> CampaignCheck:
+    """The dry run's work after reading: the check, then the plan's summary as it is printed."""
+    check = check_recipients(table, script, region=REGION)
+    DryRun(check, skip_invalid=False, cps=1.0, speech_chars_per_second=SPEECH_CHARS_PER_SECOND).format()
+    return check
 
 
 def best_of(rounds: int, work: Callable[[], object]) -> tuple[float, object]:
@@ -69,9 +85,7 @@ def main() -> None:
             path.write_text(recipients_csv(size), encoding="utf-8")
             read_seconds, table = best_of(args.rounds, lambda path=path: read_recipients(path))
             assert isinstance(table, RecipientsFile)
-            check_seconds, check = best_of(
-                args.rounds, lambda table=table: check_recipients(table, script, region=REGION)
-            )
+            check_seconds, check = best_of(args.rounds, lambda table=table: dry_run(table, script))
             assert isinstance(check, CampaignCheck)
             assert not check.problems, check.problems[0].format()
             assert len(check.recipients) == size

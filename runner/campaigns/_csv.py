@@ -11,6 +11,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows import cyclic_gc_paused
+
 #: UTF-8, with the byte order mark some spreadsheets write dropped when it is there.
 ENCODING = "utf-8-sig"
 
@@ -41,7 +43,8 @@ def read_recipients(path: Path) -> RecipientsFile:
     its header names no column or one column twice.
     """
     try:
-        with path.open(encoding=ENCODING, newline="") as source:
+        # A row and its cells a line, all kept: see cyclic_gc_paused.
+        with cyclic_gc_paused(), path.open(encoding=ENCODING, newline="") as source:
             reader = csv.reader(source)
             header: tuple[str, ...] | None = None
             rows: list[Row] = []

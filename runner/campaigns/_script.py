@@ -10,7 +10,7 @@ cell holding ``{{ ... }}`` is spoken as written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows import Data, Flow, Step, Text
@@ -49,13 +49,14 @@ class NotifyScript:
             )
         self.flow = flow
         self.to = flow.to
+        self._to = _with_flat_globals(flow.to)
         #: The mock carrier answers in Twilio's documents, so it is held to Twilio's limits.
         self.dialect = "twilio" if provider == ProviderName.MOCK else provider
         self._parts = _parts(flow)
 
     def destination(self, values: Mapping[str, Data]) -> str:
         """The number ``to`` renders to; raises InputError naming ``to``."""
-        return render_before_call(self.flow, "to", self.to, values)
+        return render_before_call(self.flow, "to", self._to, values)
 
     def spoken(self, values: Mapping[str, Data]) -> list[str]:
         """The texts the call says, in order.
@@ -78,17 +79,51 @@ class NotifyScript:
         return texts
 
 
+def _with_flat_globals(text: Text) -> Text:
+    template = text.template
+    if template is None or template.environment.is_async:
+        return text
+    return _RowText(text.source, template, dict(template.globals))
+
+
 def _parts(flow: Flow) -> tuple[_Spoken, ...]:
     parts: list[_Spoken] = []
     if flow.greeting is not None:
-        parts.append(_Spoken(flow.greeting, "greeting"))
+        parts.append(_Spoken(_with_flat_globals(flow.greeting), "greeting"))
     seen: set[str] = set()
     step_id = flow.start
     while step_id is not None and step_id not in seen:
         seen.add(step_id)
         step: Step = flow.steps[step_id]
         for name, value in step.assignments:
-            parts.append(_Spoken(value, f"step '{step.id}' set.{name}", assign=name))
-        parts.extend(_Spoken(text, f"step '{step.id}' say") for text in step.say)
+            text = _with_flat_globals(value) if isinstance(value, Text) else value
+            parts.append(_Spoken(text, f"step '{step.id}' set.{name}", assign=name))
+        parts.extend(_Spoken(_with_flat_globals(text), f"step '{step.id}' say") for text in step.say)
         step_id = None if step.hangup else step.next
     return tuple(parts)
+
+
+@dataclass(frozen=True)
+class _RowText(Text):
+    """A flow's text that renders exactly as ``Text.render`` does, in under half the time.
+
+    Jinja builds each render's context from the template's globals (``range``, ``dict``,
+    ...), a ChainMap it walks key by key in Python: half the time of rendering a short
+    text. A campaign renders each text once a row, so the globals are flattened once,
+    when the script is made (the flows' environment never changes its globals).
+    """
+
+    flat_globals: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        template = self.template
+        if template is None:
+            return self.source
+        # What Template.render does, given the globals and the context merged into one dict:
+        # "shared" takes that dict as it is, where render would build it from the ChainMap.
+        environment = template.environment
+        jinja_context = template.new_context({**self.flat_globals, **context}, shared=True)
+        try:
+            return environment.concat(template.root_render_func(jinja_context))
+        except Exception:
+            environment.handle_exception()

@@ -44,3 +44,21 @@ def test_markup_and_braces_in_a_cell_are_escaped_in_the_twiml(
 </Response>
 """
     assert document == twiml
+
+
+def test_a_number_on_several_lines_is_reported_on_each(
+    write_flow: Callable[[str], Path], tmp_path: Path
+) -> None:
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text(
+        "name,phone\nAda,+1 555\nBob,+14155550100\nCy,+1 555\nDee,+14155550100\nEve,\n", encoding="utf-8"
+    )
+    script = NotifyScript(load_flow(write_flow(FLOW)), "mock")
+    check = check_recipients(read_recipients(recipients), script, region=None)
+    assert [problem.format() for problem in check.problems] == [
+        f"{recipients}:2: column phone: '+1 555' is not a valid phone number",
+        f"{recipients}:4: column phone: '+1 555' is not a valid phone number",
+        f"{recipients}:5: column phone: +14155550100 is already called for line 3: a duplicate recipient",
+        f"{recipients}:6: column phone: expected a phone number, found an empty cell",
+    ]
+    assert check.invalid_lines == [2, 4, 5, 6]
