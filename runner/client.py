@@ -57,6 +57,21 @@ class ControlClient:
             body["to"] = to
         return self._request("POST", "/api/calls", body)
 
+    def initiate_message(
+        self,
+        to: str,
+        message: str,
+        mode: str = "notify",
+        dtmf_sequence: str | None = None,
+        inputs: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Place a call without a flow file: one of the server's built-in flows says ``message``
+        (and in a conversation, the agent goes on); the server checks the parts."""
+        body: dict[str, Any] = {"to": to, "message": message, "mode": mode, "inputs": inputs or []}
+        if dtmf_sequence is not None:
+            body["dtmf_sequence"] = dtmf_sequence
+        return self._request("POST", "/api/calls", body)
+
     def status(self, call_id: str) -> dict[str, Any]:
         return self._request("GET", f"/api/calls/{call_id}")
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runner.builtin import MESSAGE_MODES, MessageCall, MessageCallError, message_call
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
-from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
+from runner.cli._flow_args import load_flow_or_fail, parse_vars
 from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
 from runner.cli._own_server import server_client
 from runner.cli._server_args import (
@@ -29,10 +30,17 @@ NO_WAIT_NEEDS_A_SERVER = (
     "command starts one that stops when it returns, and the call could not go on"
 )
 
-HELP = "place one call of a flow and print its outcome (starts a server if none runs)"
+HELP = "place one call, of a flow or of a message, and print its outcome (starts a server if none runs)"
 DESCRIPTION = """\
 Place one call of FLOW to --to through the webhook server, print its id, wait for it
 to end and print what was said and how it ended.
+
+Without a flow file, --message TEXT places a call to --to that says TEXT as written:
+in --mode notify (the default) the bot then hangs up; in --mode conversation the
+agent answers whoever is on the line (up to 10 turns), then the bot hangs up.
+--dtmf-sequence sends digits as the call connects, before the message, to get through
+a bridge or a menu: conversation calls only, as a notify call only says its message
+and hangs up. 'callflow start' is another name for this command.
 
 With a server running ('callflow serve', same config), the call goes through its
 control API. With none, one is started in this process for the life of the call (and
@@ -54,10 +62,32 @@ FAILED = {EndReason.FAILED.value, EndReason.ERROR.value}
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "call", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        "call",
+        aliases=["start"],
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_flow_arguments(parser)
+    parser.add_argument(
+        "flow", type=Path, nargs="?", metavar="FLOW", help="the flow file (or give --message)"
+    )
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for one of the flow's inputs (repeat for each input)",
+    )
     parser.add_argument("--to", metavar="NUMBER", help="the number to call (default: the flow's 'to')")
+    parser.add_argument("--message", metavar="TEXT", help="call without a flow file and say TEXT")
+    parser.add_argument(
+        "--mode",
+        choices=MESSAGE_MODES,
+        help="with --message: hang up after it (notify, the default) or talk on",
+    )
+    parser.add_argument(
+        "--dtmf-sequence", metavar="DIGITS", help="with --message: digits to send as the call connects"
+    )
     parser.add_argument(
         "--input", action="append", default=[], metavar="X", help="the mock callee's next action"
     )
@@ -72,20 +102,53 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    flow = load_flow_or_fail(args.flow)
+    message = _message_call_of(args)
+    if message is None:
+        flow_path, flow = args.flow, load_flow_or_fail(args.flow)
+        flow_name, variables, to = flow.name, parse_vars(args.var), args.to
+    else:
+        # The built-in flow's file: a server started here loads it anyway, as every server does.
+        flow_path, flow_name, variables, to = (
+            message.flow_file,
+            message.flow_name,
+            message.variables,
+            message.to,
+        )
     config = load_config_or_fail(args)
     return place_and_report(
         args,
         config,
-        args.flow,
-        flow.name,
-        parse_vars(args.var),
-        args.to,
+        flow_path,
+        flow_name,
+        variables,
+        to,
         args.input,
         args.no_wait,
         allow_private_url=args.allow_private_url,
         mock_outcomes=mock_outcomes_from(args, config),
+        message=message,
     )
+
+
+def _message_call_of(args: argparse.Namespace) -> MessageCall | None:
+    """The message call the arguments ask for; None for a call of FLOW."""
+    if args.flow is not None and args.message is not None:
+        raise UsageError("give a FLOW file or --message, not both")
+    if args.flow is not None:
+        if args.mode is not None or args.dtmf_sequence is not None:
+            option = "--mode" if args.mode is not None else "--dtmf-sequence"
+            raise UsageError(f"{option} goes with --message; a flow file sets its own")
+        return None
+    if args.message is None:
+        raise UsageError("give a FLOW file to call, or --message TEXT (with --to) to call without one")
+    if args.var:
+        raise UsageError("--var gives a flow's inputs; a --message call has none")
+    if args.to is None:
+        raise UsageError("--message needs --to NUMBER, the number to call")
+    try:
+        return message_call(args.to, args.message, args.mode or "notify", args.dtmf_sequence)
+    except MessageCallError as error:
+        raise UsageError(str(error)) from None
 
 
 def place_and_report(
@@ -100,11 +163,13 @@ def place_and_report(
     *,
     allow_private_url: bool = False,
     mock_outcomes: MockOutcomes | None = None,
+    message: MessageCall | None = None,
 ) -> int:
     """Place one call through the server (started here if none runs) and print how it went.
 
     A server started here refuses a public_url no carrier can reach, as ``serve`` does,
-    unless ``allow_private_url``; its mock carrier draws ``mock_outcomes``."""
+    unless ``allow_private_url``; its mock carrier draws ``mock_outcomes``. A ``message``
+    call is placed as one (the server picks the built-in flow), not as a call of the flow."""
     server = server_client(
         config,
         data_dir_for(args, config),
@@ -115,7 +180,12 @@ def place_and_report(
     )
     with server as (client, started_here):
         try:
-            placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
+            if message is None:
+                placed = client.initiate(flow_name, variables, to=to, inputs=inputs)
+            else:
+                placed = client.initiate_message(
+                    message.to, message.message, message.mode, message.dtmf_sequence, inputs=inputs
+                )
             call_id = placed["id"]
             print(f"call {call_id} placed to {placed['to_number']} (flow {flow_name})", flush=True)
             if no_wait:

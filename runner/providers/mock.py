@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import deque
@@ -56,6 +57,8 @@ class MockCall:
     sid: str
     outbound: OutboundCall
     script: deque[CallerAction]
+    #: The call's own client of the server (see MockProvider._connection_for).
+    client: httpx.AsyncClient
     said: list[str] = field(default_factory=list)
     digits_played: list[str] = field(default_factory=list)
     dialled: list[str] = field(default_factory=list)
@@ -72,14 +75,13 @@ class MockProvider:
 
     def __init__(
         self,
-        client: httpx.AsyncClient | None = None,
         *,
         answers: bool = True,
         auth_token: str = "",
         outcomes: MockOutcomes | None = None,
     ) -> None:
-        self._client = client or httpx.AsyncClient(timeout=30.0)
-        self._owns_client = client is None
+        # One TLS context for every call's client: making one is the costly part of a client.
+        self._tls = ssl.create_default_context()
         self.calls: dict[str, MockCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: False: calls ring and are never answered, and no end is ever reported.
@@ -106,7 +108,8 @@ class MockProvider:
         sid = f"MOCK{uuid.uuid4().hex[:28]}"
         script = self._scripts.pop(_call_id_in(call.answer_url), ())
         outcome = self.outcomes.draw() if self.outcomes is not None else Outcome.ANSWERED
-        mock = MockCall(sid, call, deque(script), answers=self.answers, outcome=outcome)
+        client = self._connection_for()
+        mock = MockCall(sid, call, deque(script), client, answers=self.answers, outcome=outcome)
         self.calls[sid] = mock
         task = asyncio.create_task(self._run(mock))
         self._tasks.add(task)
@@ -148,8 +151,6 @@ class MockProvider:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._owns_client:
-            await self._client.aclose()
 
     # -- the simulated carrier -----------------------------------------------------
 
@@ -177,6 +178,16 @@ class MockProvider:
             logger.warning("mock call %s stopped: %s", mock.sid, error)
         finally:
             mock.done.set()
+            await mock.client.aclose()
+
+    def _connection_for(self) -> httpx.AsyncClient:
+        """A client of its own for one call: its webhooks, one after the other, share one
+        kept-alive connection. One pool for every call would keep few connections alive
+        and scan them all on each request (encode/httpcore#1000): a campaign's calls would
+        each open a connection a webhook, and the pool's scan would grow with the calls."""
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        transport = httpx.AsyncHTTPTransport(verify=self._tls, limits=limits)
+        return httpx.AsyncClient(transport=transport, timeout=30.0)
 
     async def _never_answered(self, mock: MockCall, final_status: str) -> None:
         """A busy line or a failed call ends at once; an unanswered one rings first."""
@@ -238,17 +249,17 @@ class MockProvider:
             "Direction": "outbound-api",
             **fields,
         }
-        response = await self._post(url, form)
+        response = await self._post(mock, url, form)
         if response.status_code != 200:
             logger.warning("mock call %s: the webhook answered %s", mock.sid, response.status_code)
             return None
         return response.text
 
-    async def _post(self, url: str, form: Mapping[str, str]) -> httpx.Response:
+    async def _post(self, mock: MockCall, url: str, form: Mapping[str, str]) -> httpx.Response:
         headers = {}
         if self.auth_token:
             headers["X-Twilio-Signature"] = twilio.signature(self.auth_token, url, list(form.items()))
-        return await self._client.post(url, data=form, headers=headers)
+        return await mock.client.post(url, data=form, headers=headers)
 
     async def _status(self, mock: MockCall, status: str) -> None:
         form = {
@@ -259,7 +270,7 @@ class MockProvider:
             "Direction": "outbound-api",
         }
         try:
-            await self._post(mock.outbound.status_url, form)
+            await self._post(mock, mock.outbound.status_url, form)
         except httpx.HTTPError as error:
             raise ProviderUnreachable(self.name, f"the webhook cannot be reached: {error}") from None
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from runner.builtin import MessageCallError, message_call
 from runner.engine import InputError
 from runner.providers import ProviderError
 from runner.providers.mock import MockProvider
@@ -67,9 +68,7 @@ class ControlApi:
         return None
 
     async def _initiate(self, request: Request, payload: dict[str, Any]) -> Response:
-        flow = text_field(payload, "flow")
-        variables = text_values(payload.get("vars", {}), "vars")
-        to = optional_text(payload, "to")
+        flow, variables, to = _what_to_call(payload)
         script = _callee_script(payload.get("inputs", []))
         call_id = self._service.new_call_id()
         with self._callee_plays(call_id, script):
@@ -114,6 +113,49 @@ class ControlApi:
 
 
 # -- what a call request says ---------------------------------------------------------
+
+_MESSAGE_FIELDS = ("mode", "dtmf_sequence")
+
+
+def _what_to_call(payload: dict[str, Any]) -> tuple[str, dict[str, str], str | None]:
+    """The flow's name, its inputs and the number to call: a loaded flow named by ``flow``,
+    or the built-in flow that says ``message``."""
+    has_flow, has_message = payload.get("flow") is not None, payload.get("message") is not None
+    if has_flow and has_message:
+        raise BadRequest("give 'flow' or 'message', not both")
+    if has_message:
+        return _message_call(payload)
+    if not has_flow:
+        raise BadRequest("give 'flow' (the name of a loaded flow) or 'message' (the text to say)")
+    given = [key for key in _MESSAGE_FIELDS if payload.get(key) is not None]
+    if given:
+        raise BadRequest(f"'{given[0]}' goes with 'message'; a flow sets its own")
+    variables = text_values(payload.get("vars", {}), "vars")
+    return text_field(payload, "flow"), variables, optional_text(payload, "to")
+
+
+def _message_call(payload: dict[str, Any]) -> tuple[str, dict[str, str], str]:
+    """``message``, ``mode`` and ``dtmf_sequence`` as the built-in flow that places them."""
+    if payload.get("vars"):
+        raise BadRequest(
+            "'vars' are a flow's inputs; a 'message' call takes 'to', 'mode' and 'dtmf_sequence'"
+        )
+    to = optional_text(payload, "to")
+    if to is None:
+        raise BadRequest("'to' is needed with 'message': the number to call")
+    message, dtmf_sequence = payload["message"], payload.get("dtmf_sequence")
+    mode = "notify" if payload.get("mode") is None else payload["mode"]
+    if not isinstance(message, str):
+        raise BadRequest("'message' must be text")
+    if not isinstance(mode, str):
+        raise BadRequest("'mode' must be 'notify' or 'conversation'")
+    if dtmf_sequence is not None and not isinstance(dtmf_sequence, str):
+        raise BadRequest("'dtmf_sequence' must be text")
+    try:
+        call = message_call(to, message, mode, dtmf_sequence)
+    except MessageCallError as error:
+        raise BadRequest(str(error)) from None
+    return call.flow_name, call.variables, to
 
 
 def _callee_script(value: Any) -> list[CallerAction]:

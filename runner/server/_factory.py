@@ -10,7 +10,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from flows import Flow, FlowError, Severity, load_flow
-from runner.builtin import SMOKE_FLOW
+from runner.builtin import BUILTIN_FLOWS
 from runner.campaigns import CampaignDesk
 from runner.carrier_fit import carrier_problems
 from runner.config import Config, ProviderName, public_base
@@ -81,7 +81,7 @@ def build_server(
     """The parts of a server listening on ``port`` (the bound one, when the config says 0).
     ``mock_outcomes``: what the mock carrier's calls come to (every call answered if None)."""
     inbound = [config.inbound.flow] if config.inbound.flow else []
-    paths = [*config.flows, *inbound, *extra_flows, SMOKE_FLOW]
+    paths = [*config.flows, *inbound, *extra_flows, *BUILTIN_FLOWS]
     flows = load_flows(paths)
     inbound_flow = None
     if config.inbound.flow is not None:
@@ -122,11 +122,22 @@ def build_server(
         check=None if security.skip_signature_verification else check,
         public_url=public_url,
         limits=GuardLimits(
-            per_address=security.max_in_flight_per_address, replay_max_bytes=security.replay_cache_mb << 20
+            per_address=_per_address_limit(config), replay_max_bytes=security.replay_cache_mb << 20
         ),
         campaigns=campaigns,
     )
     return ServerParts(app, service, provider, webhook_url, local_url, warnings)
+
+
+def _per_address_limit(config: Config) -> int:
+    """Requests in flight from one address at most. The mock carrier posts every call's
+    webhooks from this machine's one address, one request a call at a time: it may have
+    as many in flight as there are calls, or a campaign's calls would be refused (429)
+    by the limit meant for one stranger."""
+    limit = config.webhook_security.max_in_flight_per_address
+    if config.provider is ProviderName.MOCK:
+        return max(limit, config.max_concurrent_calls)
+    return limit
 
 
 def _fit_flows(flows: Sequence[Flow], provider: str) -> list[str]:

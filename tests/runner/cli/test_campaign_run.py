@@ -208,3 +208,20 @@ def test_ctrl_c_stops_dialing_and_the_same_command_resumes(cli: CLI, config: Pat
     resumed = cli(*argv[:-2], "--cps", "1000")
     assert (resumed.code, resumed.err) == (0, "")
     assert dialled(data_dir) == Counter(numbers)
+
+
+def test_many_calls_at_once_on_the_mock_carrier_are_not_refused_as_one_noisy_address(
+    cli: CLI, config: Path, tmp_path: Path
+) -> None:
+    # The mock carrier posts every call's webhooks from 127.0.0.1: more calls in flight
+    # than webhook_security.max_in_flight_per_address (8) must not be refused with 429s,
+    # which would fail calls and retry them.
+    numbers = [f"+1415555{index:04d}" for index in range(40)]
+    crowd = tmp_path / "crowd.csv"
+    crowd.write_text("name,phone\n" + "".join(f"R,{number}\n" for number in numbers), encoding="utf-8")
+    result = cli(
+        "campaign", "run", OUTAGE, crowd, "--config", config, "--cps", "1000", "--concurrency", "40", "--json"
+    )
+    assert (result.code, result.err) == (0, "")
+    assert (result.json()["counts"], result.json()["retries"]) == ({"completed": 40}, 0)
+    assert dialled(tmp_path / "data") == Counter(numbers)

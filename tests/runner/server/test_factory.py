@@ -48,7 +48,8 @@ def test_calling_a_flow_the_server_has_not_loaded_says_how_to_load_it(
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         "callflow call: error: no flow named 'appointment-reminder' is loaded "
-        "(loaded: callflow-smoke-test); to load it, list its file under 'flows:' in the server's "
+        "(loaded: callflow-message, callflow-message-conversation, callflow-message-dtmf, "
+        "callflow-smoke-test); to load it, list its file under 'flows:' in the server's "
         "config (callflow.yaml by default) and restart 'callflow serve'\n"
     )
 
