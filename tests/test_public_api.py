@@ -12,6 +12,7 @@ import pytest
 
 import flows
 import runner
+import runner.agent
 import runner.campaigns
 import runner.config
 import runner.dialects
@@ -26,6 +27,7 @@ import runner.store
     [
         flows,
         runner,
+        runner.agent,
         runner.campaigns,
         runner.config,
         runner.dialects,

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 
 from flows import Severity
+from runner.agent import AgentClient, AgentError, AgentPools
 from runner.carrier_fit import configured_notes
 from runner.cli._config_arg import add_config_argument, load_config_or_fail
-from runner.config import Config, SetupCheck, SetupWarning, configured_flows, setup_checks, setup_warnings
+from runner.config import (
+    AgentSettings,
+    Config,
+    SetupCheck,
+    SetupWarning,
+    configured_flows,
+    setup_checks,
+    setup_warnings,
+)
 
 CARRIER_LIMITS = "carrier-limits"
-HELP = "check the config is ready to run calls: credentials, public URL, security, flows"
+AGENT = "agent"
+HELP = "check the config is ready to run calls: credentials, public URL, security, flows, agent"
 DESCRIPTION = """\
 Check the config, offline, and print one line per check, OK or FAIL:
 
@@ -21,12 +32,14 @@ Check the config, offline, and print one line per check, OK or FAIL:
   webhook-security  webhook signatures are verified
   flows             every flow in flows and inbound.flow lints clean
   inbound           the inbound policy has what it needs
+  agent             with an agent section: the agent's server answers, with its model
 
 A WARN line is a setting that works but likely not as meant, or a value in the flows
 the carrier takes only moved into its range (a gather timeout of 4 s is 5 s on
 Plivo); a value it cannot take at all is a FAIL line, carrier-limits.
 
-Nothing is dialled and no host name is resolved.
+Nothing is dialled. Only the agent check goes on the network: it asks the agent's
+server for its models (GET /models), else for a one-token completion.
 
 exit status: 0 every check passed, 1 a check failed, 2 the config file cannot be read
 or is invalid."""
@@ -46,7 +59,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     config = load_config_or_fail(args)
     refused, moved = _carrier_limits(config)
-    checks = [*setup_checks(config), *refused]
+    checks = [*setup_checks(config), *refused, *_agent_check(config.agent)]
     warnings = [*setup_warnings(config), *moved]
     ok = all(check.ok for check in checks)
     if args.json:
@@ -70,3 +83,20 @@ def _carrier_limits(config: Config) -> tuple[list[SetupCheck], list[SetupWarning
     refused = [SetupCheck(CARRIER_LIMITS, False, n.describe()) for n in notes if n.severity is Severity.ERROR]
     moved = [SetupWarning(CARRIER_LIMITS, n.describe()) for n in notes if n.severity is Severity.WARNING]
     return refused, moved
+
+
+def _agent_check(agent: AgentSettings | None) -> list[SetupCheck]:
+    if agent is None:
+        return []
+
+    async def ask() -> str:
+        pools = AgentPools()
+        try:
+            return await AgentClient(agent, pools).check()
+        finally:
+            await pools.aclose()
+
+    try:
+        return [SetupCheck(AGENT, True, asyncio.run(ask()))]
+    except AgentError as error:
+        return [SetupCheck(AGENT, False, str(error))]

@@ -1,4 +1,4 @@
-"""The config file (``callflow.yaml``): carrier, credentials, webhook server, inbound calls.
+"""The config file (``callflow.yaml``): carrier, credentials, webhook server, inbound calls, agent.
 
 ``load_config`` reads it, with ``${NAME}`` taken from the environment and credentials
 falling back to the carriers' usual environment variables; ``setup_checks`` says whether
@@ -12,6 +12,7 @@ from runner.config._errors import ConfigError, ConfigFileError, ConfigInvalidErr
 from runner.config._exposure import unreachable_reason
 from runner.config._load import CONFIG_ENV, DEFAULT_CONFIG_FILE, find_config_file, load_config
 from runner.config._model import (
+    AgentSettings,
     Config,
     InboundPolicy,
     InboundSettings,
@@ -41,6 +42,7 @@ __all__ = [
     "CREDENTIAL_ENV",
     "DEFAULT_CONFIG_FILE",
     "SECRET_KEYS",
+    "AgentSettings",
     "Config",
     "ConfigError",
     "ConfigFileError",

@@ -9,6 +9,7 @@ from typing import NoReturn
 from flows import Data
 from runner.config._credentials import CREDENTIAL_ENV
 from runner.config._model import (
+    AgentSettings,
     Config,
     InboundPolicy,
     InboundSettings,
@@ -75,7 +76,32 @@ def build_config(
         max_concurrent_calls=values.integer("max_concurrent_calls", 100),
         timezone=values.text("timezone") or "UTC",
         data_dir=_path(base, values.text("data_dir")),
+        agent=_agent(values),
         source=source,
+    )
+
+
+_DEFAULT_AGENT = AgentSettings(base_url="", model="")
+
+
+def _agent(values: _Values) -> AgentSettings | None:
+    """None without an ``agent`` section; the schema makes base_url and model required in one."""
+    if values.get("agent") is None:
+        return None
+    base_url, model = values.text("agent.base_url"), values.text("agent.model")
+    if base_url is None or model is None:
+        _not_vouched("agent", values.get("agent"), "a mapping with base_url and model")
+    fallback = values.text("agent.fallback")
+    return AgentSettings(
+        base_url=base_url,
+        model=model,
+        api_key=_secret(values.credential("agent.api_key")),
+        system_prompt=values.text("agent.system_prompt") or _DEFAULT_AGENT.system_prompt,
+        timeout=values.number("agent.timeout", _DEFAULT_AGENT.timeout),
+        max_tokens=values.integer("agent.max_tokens", _DEFAULT_AGENT.max_tokens),
+        temperature=values.number("agent.temperature", _DEFAULT_AGENT.temperature),
+        # An empty fallback is a choice: say nothing when the agent fails.
+        fallback=_DEFAULT_AGENT.fallback if fallback is None else fallback,
     )
 
 
@@ -125,6 +151,14 @@ class _Values:
         if not isinstance(value, int) or isinstance(value, bool):
             _not_vouched(key, value, "an integer")
         return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            _not_vouched(key, value, "a number")
+        return float(value)
 
     def flag(self, key: str) -> bool:
         value = self.get(key)

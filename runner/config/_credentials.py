@@ -10,7 +10,9 @@ from runner.config._model import Config, ProviderName
 from runner.config._secret import Secret
 
 #: Config keys whose values are held as ``Secret`` and never printed.
-SECRET_KEYS: frozenset[str] = frozenset({"twilio.auth_token", "telnyx.api_key", "plivo.auth_token"})
+SECRET_KEYS: frozenset[str] = frozenset(
+    {"twilio.auth_token", "telnyx.api_key", "plivo.auth_token", "agent.api_key"}
+)
 
 #: The environment variable each credential falls back to when the file leaves it out.
 CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
@@ -24,6 +26,7 @@ CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
         "telnyx.public_key": "TELNYX_PUBLIC_KEY",
         "plivo.auth_id": "PLIVO_AUTH_ID",
         "plivo.auth_token": "PLIVO_AUTH_TOKEN",
+        "agent.api_key": "CALLFLOW_AGENT_API_KEY",
     }
 )
 

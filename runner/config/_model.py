@@ -75,6 +75,30 @@ class InboundSettings:
     flow: Path | None = None
 
 
+#: What the agent is told when the config gives no system_prompt.
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant speaking with a caller on the phone. Answer briefly, in one or two "
+    "plain spoken sentences, in the caller's language."
+)
+#: Spoken when the agent times out or fails, unless the config says otherwise.
+DEFAULT_AGENT_FALLBACK = "Sorry, I can't answer that right now."
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """An OpenAI-compatible chat-completions endpoint that answers consult steps."""
+
+    base_url: str
+    model: str
+    api_key: Secret | None = None
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    #: Seconds for a whole reply, the connection included.
+    timeout: float = 8.0
+    max_tokens: int = 200
+    temperature: float = 0.3
+    fallback: str = DEFAULT_AGENT_FALLBACK
+
+
 @dataclass(frozen=True)
 class Config:
     """Paths are absolute: resolved against the config file's folder (or the current
@@ -98,4 +122,6 @@ class Config:
     timezone: str = "UTC"
     #: None: the store's own rule (--data-dir, $CALLFLOW_DATA_DIR, ./.callflow).
     data_dir: Path | None = None
+    #: None: no agent; consult steps wait to be steered from outside.
+    agent: AgentSettings | None = None
     source: Path | None = None

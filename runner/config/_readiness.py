@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flows import Problem, Severity, lint_paths
 from runner.config._credentials import CREDENTIAL_ENV, missing_credentials
-from runner.config._exposure import ip_literal, unreachable_reason
+from runner.config._exposure import ip_literal, is_loopback, unreachable_reason
 from runner.config._model import Config, InboundPolicy, ProviderName
 from runner.config._webhook_url import webhook_url
 
@@ -38,17 +38,29 @@ class SetupWarning:
 
 def setup_warnings(config: Config) -> list[SetupWarning]:
     """What the config allows that is likely not what was meant."""
+    warnings: list[SetupWarning] = []
     reaper, longest = config.stale_call_reaper_seconds, config.max_duration_seconds
     if 0 < reaper <= longest:
-        return [
+        warnings.append(
             SetupWarning(
                 "stale-call-reaper",
                 f"stale_call_reaper_seconds ({reaper}) is not above max_duration_seconds ({longest}): "
                 f"the reaper would end a call that hears nothing from the carrier for {reaper} s, "
                 f"which max_duration_seconds allows; set it above {longest}, or to 0 (off)",
             )
-        ]
-    return []
+        )
+    agent = config.agent
+    if agent is not None and agent.api_key is not None:
+        parts = urlsplit(agent.base_url)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            warnings.append(
+                SetupWarning(
+                    "agent-plain-http",
+                    f"agent.base_url is http:// to {parts.hostname}: the API key and the callers' words "
+                    "cross the network in the clear; use https://",
+                )
+            )
+    return warnings
 
 
 def configured_flows(config: Config) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows import Data
-from runner.config._model import Config
+from runner.config._model import AgentSettings, Config
 from runner.config._secret import MASK, Secret
 
 
@@ -56,6 +56,22 @@ def redacted(config: Config) -> dict[str, Data]:
         "max_concurrent_calls": config.max_concurrent_calls,
         "timezone": config.timezone,
         "data_dir": _text(config.data_dir),
+        "agent": _agent(config.agent),
+    }
+
+
+def _agent(agent: AgentSettings | None) -> dict[str, Data] | None:
+    if agent is None:
+        return None
+    return {
+        "base_url": agent.base_url,
+        "model": agent.model,
+        "api_key": _mask(agent.api_key),
+        "system_prompt": agent.system_prompt,
+        "timeout": agent.timeout,
+        "max_tokens": agent.max_tokens,
+        "temperature": agent.temperature,
+        "fallback": agent.fallback,
     }
 
 

@@ -75,7 +75,8 @@ def _hide_secrets(document: Document) -> tuple[Document, list[Problem]]:
         value = shown[section]
         if _is_scalar(value):
             hidden((section,), "a mapping", value, "it may hold a secret")
-            shown[section] = {}
+            # Gone rather than empty, so a section with required keys adds no second line.
+            del shown[section]
         elif isinstance(value, dict):
             inner = dict(value)
             for key in sorted(inner):
@@ -128,6 +129,15 @@ def _value_problems(document: Document) -> Iterator[Problem]:
             ("timezone",),
             INVALID_VALUE,
             f"expected an IANA time zone such as America/New_York in timezone, found '{zone}'",
+        )
+    agent_url = document.get(("agent", "base_url"))
+    if isinstance(agent_url, str) and _URL.match(agent_url) and not _has_host(agent_url):
+        # Plain http:// to another machine stays allowed: a model server on the local network is common.
+        yield problem(
+            ("agent", "base_url"),
+            INVALID_VALUE,
+            f"expected a URL with a host name or address, such as http://127.0.0.1:11434/v1, "
+            f"in agent.base_url, found '{agent_url}'",
         )
     for path in _API_BASES:
         base = document.get(path)

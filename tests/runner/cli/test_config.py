@@ -55,6 +55,7 @@ stale_call_reaper_seconds: 0
 max_concurrent_calls: 100
 timezone: UTC
 data_dir: {data_dir}
+agent: null
 """
 
 
@@ -148,6 +149,7 @@ def test_show_json_is_the_redacted_config(cli: CLI, monkeypatch: pytest.MonkeyPa
         "max_concurrent_calls",
         "timezone",
         "data_dir",
+        "agent",
     ]
     assert data["twilio"] == {"account_sid": None, "auth_token": "***", "api_base": None}
     assert data["serve"] == {"bind": "127.0.0.1", "port": 3334, "path": "/voice/webhook"}

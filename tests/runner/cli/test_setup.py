@@ -7,6 +7,8 @@ import pytest
 
 from runner.config import CREDENTIAL_ENV
 from tests.conftest import CLI, EXAMPLES
+from tests.runner.agent.stand_in import API_KEY as AGENT_KEY
+from tests.runner.agent.stand_in import AgentStandIn
 
 TWILIO_ENV = {
     "TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
@@ -599,3 +601,32 @@ def test_setup_fails_on_a_flow_value_the_carrier_cannot_take(cli: CLI, cwd: Path
         "WARN carrier-limits: flow 'menu' step 'menu': twilio: p, P and , pause a second, as W does; "
         "there is no W (wait a second) in its digits: '1,2' is sent as '1ww2'",
     ]
+
+
+def test_setup_checks_the_agent_answers_with_its_model(
+    cli: CLI, cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLFLOW_AGENT_API_KEY", AGENT_KEY)
+    with AgentStandIn() as agent:
+        agent.models("llama3.2")
+        write_config(cwd, f"agent:\n  base_url: {agent.url}\n  model: llama3.2\n")
+        result = cli("setup")
+        assert agent.requests[0].headers["authorization"] == f"Bearer {AGENT_KEY}"
+    assert result.code == 0, result.out
+    assert line_of(result.out, "agent") == f"OK agent: {agent.url} answers and lists model llama3.2"
+
+
+def test_setup_fails_when_the_agent_refuses_and_never_prints_its_key(
+    cli: CLI, cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLFLOW_AGENT_API_KEY", AGENT_KEY)
+    with AgentStandIn() as agent:
+        agent.answer_text(f"bad key {AGENT_KEY}", status=401)
+        agent.answer_text(f"bad key {AGENT_KEY}", status=401)
+        write_config(cwd, f"agent:\n  base_url: {agent.url}\n  model: llama3.2\n")
+        result = cli("setup")
+    assert result.code == 1
+    assert line_of(result.out, "agent") == (
+        f"FAIL agent: the agent at {agent.url}/chat/completions answered HTTP 401: bad key ***"
+    )
+    assert AGENT_KEY not in result.out + result.err

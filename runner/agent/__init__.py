@@ -1,0 +1,28 @@
+"""The agent: a language model behind an OpenAI-compatible chat-completions API.
+
+``AgentClient.complete`` asks it for one reply (``ModelReply``); ``spoken_text`` reads
+from that reply only the words meant for the caller, whatever the model wrapped around
+them. ``AgentPools`` holds one connection pool per server for the whole process.
+"""
+
+from __future__ import annotations
+
+from runner.agent._client import AgentClient, AgentPools
+from runner.agent._errors import AgentError, AgentStatusError, AgentTimeout
+from runner.agent._reply import ChatMessage, ModelReply, ToolCall, ToolSpec
+from runner.agent._spoken import SPOKEN_CONTRACT, spoken_text, with_contract
+
+__all__ = [
+    "SPOKEN_CONTRACT",
+    "AgentClient",
+    "AgentError",
+    "AgentPools",
+    "AgentStatusError",
+    "AgentTimeout",
+    "ChatMessage",
+    "ModelReply",
+    "ToolCall",
+    "ToolSpec",
+    "spoken_text",
+    "with_contract",
+]
