@@ -64,3 +64,13 @@ def test_two_turn_calls_each_end_in_their_second_turn_on_callflow_serve(
     assert row.run.finished > 0
     assert len(row.run.first_ms) == len(row.run.second_ms) == row.run.finished
     assert f"{row.run.started:,} calls recorded, 0 in flight at the end" in note
+
+
+def test_a_campaign_without_pace_limit_ends_every_recipient_completed_through_the_server(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    campaign_calls = bench("campaign_calls")
+    row = campaign_calls.campaign_row(tmp_path, 20, concurrency=4, per_address=64, profile=None)
+    assert row.problems == []
+    assert (row.recipients, row.calls) == (20, 20)
+    assert row.webhooks_per_call == 3

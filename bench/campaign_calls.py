@@ -1,0 +1,353 @@
+"""Benchmark: a notify campaign with no pace limit through the real server, against the
+same server's plain webhook turns, in one run.
+
+    .venv/bin/python bench/campaign_calls.py [--sizes 1000,10000] [--rounds 1] [--concurrency 32]
+        [--seconds 10] [--profile FILE]
+
+Every row runs on a server built the same way (bench/campaign_server.py): one process,
+the config's parts from ``build_server`` on the mock carrier, the app on a
+``BackgroundServer`` as ``callflow campaign run`` runs its own, bound to 127.0.0.1,
+every webhook's Twilio signature checked, a SQLite store in a fresh temporary data
+folder, the same log level. Rows of a round:
+
+- plain webhook turns: wrk (32 connections, 2 threads) posts the first webhook of a new
+  inbound call of examples/inbound-hotline.yaml, each its own CallSid, signed with the
+  mock carrier's key as the mock signs, after a warm-up; as bench/webhook_turn.py's
+  "first webhook of a new call" row, every call is counted on /metrics and in the store;
+- a campaign of N recipients (``--sizes``) of examples/outage-notice.yaml, from a
+  generated recipients file (valid numbers, half national: ``--region US``), dialled
+  with ``cps=None`` and ``--concurrency`` calls in flight; the mock carrier answers each
+  call over HTTP through the same server: its status callbacks, the answer webhook, its
+  end. Timed from the first claim to the last outcome.
+
+A notify call costs about three webhooks, so the aim is calls/s at least a third of
+turns/s. The report gives both rates, the webhooks each call actually cost (from
+/metrics), both ratios, and the time per recipient at each size, which should stay flat.
+It checks every recipient ended ``done`` with outcome ``completed`` and every call's
+record is in the store, so the figures are of full runs; anything else exits 1.
+``--profile FILE`` runs one more campaign of the largest size under cProfile (on the
+server's thread) and prints where its time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import shlex
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from campaign_profile import breakdown
+from campaign_rows import REGION, recipients_csv
+from carrier_requests import OUR_NUMBER, form_headers, inbound_form
+from server_process import PROJECT, BenchError, Server, check_answer, free_port, running
+from turn_rows import Load, WrkRow, checked, measure_wrk, server_counts, with_records
+from wrk_load import ensure_wrk, pool_script, run_wrk
+
+from runner.store import STORE_FILENAME, open_store
+
+SERVER = PROJECT / "bench" / "campaign_server.py"
+HOTLINE = PROJECT / "examples" / "inbound-hotline.yaml"
+OUTAGE = PROJECT / "examples" / "outage-notice.yaml"
+WEBHOOK_PATH = "/voice/webhook"
+CAMPAIGN = "bench"  # campaign_server.CAMPAIGN
+TURNS = "plain webhook turns: the first webhook of a new call"
+# Webhooks a notify call costs: ringing, answered (the message), completed.
+WEBHOOKS_PER_CALL_AIMED = 3
+# Pool sizing for the turns row, as bench/turn_rows.py does it.
+POOL_MARGIN, POOL_FLOOR_PER_SECOND, WARMUP_RATE_BOUND = 3.0, 500, 5_000
+WARMUP_TAG, RUN_TAG = 11, 12
+
+
+@dataclass
+class CampaignRow:
+    recipients: int
+    seconds: float
+    cpu_seconds: float
+    calls: int
+    webhooks: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
+
+    @property
+    def webhooks_per_call(self) -> float:
+        return self.webhooks / self.calls if self.calls else 0.0
+
+
+@dataclass
+class Round:
+    turns: WrkRow
+    campaigns: list[CampaignRow]
+
+
+def write_config(folder: Path, name: str, port: int, per_address: int) -> Path:
+    """Every row's config: only the port differs."""
+    path = folder / f"callflow-{name}.yaml"
+    path.write_text(
+        f"provider: mock\n"
+        f'from_number: "{OUR_NUMBER}"\n'
+        f"serve: {{bind: 127.0.0.1, port: {port}, path: {WEBHOOK_PATH}}}\n"
+        f"inbound: {{policy: open, flow: {json.dumps(str(HOTLINE))}}}\n"
+        # All the load comes from 127.0.0.1: the mock carrier's and wrk's.
+        f"webhook_security: {{max_in_flight_per_address: {per_address}}}\n"
+        # The turns row leaves every call it starts in flight: none may be refused.
+        "max_concurrent_calls: 1000000\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def signed_pool(folder: Path, name: str, url: str, key: str, per_thread: int, threads: int, tag: int) -> str:
+    """Files of signed first webhooks of new calls for wrk's pool script, signed with the
+    mock carrier's ``key`` by the official ``twilio`` package; their common prefix."""
+    # Imported here, as in carrier_requests: twilio is a bench extra, and it ships no types.
+    from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+    validator = RequestValidator(key)
+    # Only the CallSid changes, and it never needs escaping: one encoding, then a template.
+    template = urlencode(inbound_form("{sid}")).replace("%7Bsid%7D", "{sid}")
+    for thread in range(threads):
+        lines = []
+        for number in range(per_thread):
+            sid = f"CA{tag:08x}{thread:08x}{number:016x}"
+            signature = validator.compute_signature(url, inbound_form(sid))
+            lines.append(f"{signature}\t{template.format(sid=sid)}\n")
+        (folder / f"{name}-{thread}.txt").write_text("".join(lines), encoding="ascii")
+    return str(folder / name)
+
+
+def turns_row(load: Load, per_address: int) -> tuple[WrkRow, str]:
+    port = free_port()
+    config = write_config(load.folder, "turns", port, per_address)
+    data, key_file = load.folder / "data-turns", load.folder / "mock-key"
+    argv = [
+        sys.executable,
+        str(SERVER),
+        "serve",
+        str(config),
+        str(data),
+        str(OUTAGE),
+        "--key-file",
+        str(key_file),
+    ]
+    server = Server("the server (turns)", argv, port, "/healthz", load.folder / "turns.out")
+    with running(server):
+        key, url = key_file.read_text(encoding="ascii"), server.base + WEBHOOK_PATH
+        first = signed_pool(load.folder, "first", url, key, 1, 1, 0)
+        signature, body = Path(first + "-0.txt").read_text(encoding="ascii").rstrip("\n").split("\t")
+        answer = httpx.post(url, content=body, headers=form_headers(signature), timeout=10)
+        check_answer(answer, "<Gather", server.name)
+        answered, bound = 1, float(WARMUP_RATE_BOUND)
+        if load.warmup > 0:
+            per_thread = math.ceil(bound * load.warmup / load.threads)
+            warmup = load.folder / "warmup.lua"
+            warmup.write_text(
+                pool_script(
+                    signed_pool(load.folder, "warmup", url, key, per_thread, load.threads, WARMUP_TAG)
+                )
+            )
+            warm = run_wrk(load.wrk, url, warmup, load.warmup, load.connections, load.threads)
+            answered += warm.requests - warm.status_errors
+            bound = max(warm.rate * POOL_MARGIN, POOL_FLOOR_PER_SECOND)
+        per_thread = math.ceil(bound * load.seconds / load.threads)
+        script = load.folder / "turns.lua"
+        script.write_text(
+            pool_script(signed_pool(load.folder, "run", url, key, per_thread, load.threads, RUN_TAG))
+        )
+        row = measure_wrk(load, server, TURNS, url, script, None)
+        answered += row.run.requests - row.run.status_errors
+        counts = server_counts(server)
+    counts = with_records(counts, data / STORE_FILENAME)
+    row.problems.extend(checked(counts, answered, None))
+    return row, f"turns: {counts.records:,} calls recorded, {counts.in_flight:,} left in flight by design"
+
+
+def campaign_row(
+    folder: Path, size: int, concurrency: int, per_address: int, profile: Path | None
+) -> CampaignRow:
+    port = free_port()
+    name = f"campaign-{size}" + ("-profiled" if profile else "")
+    config = write_config(folder, name, port, per_address)
+    recipients, data = folder / f"recipients-{size}.csv", folder / f"data-{name}"
+    if not recipients.exists():
+        recipients.write_text(recipients_csv(size), encoding="utf-8")
+    argv = [
+        sys.executable, str(SERVER), "campaign", str(config), str(data), str(OUTAGE), str(recipients),
+        "--concurrency", str(concurrency), "--region", REGION,
+        *(["--profile", str(profile)] if profile else []),
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=PROJECT, timeout=3600)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise BenchError(f"the campaign of {size:,} failed ({shlex.join(argv)}):\n{done.stderr[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    row = CampaignRow(
+        size, figures["seconds"], figures["cpu_seconds"], figures["calls_placed"], figures["webhooks"]
+    )
+    row.problems.extend(f"the server counted {count:.0f} {kind}" for kind, count in figures["errors"].items())
+    row.problems.extend(full_run_problems(data, size))
+    if row.calls != size:
+        row.problems.append(f"{row.calls:,} calls placed for {size:,} recipients")
+    return row
+
+
+def full_run_problems(data: Path, size: int) -> list[str]:
+    """What the store says against a full run: every recipient done and completed, one
+    call each, none left in flight."""
+    with open_store(data) as store:
+        ends = [(state.status, state.outcome, len(state.call_ids)) for state in store.recipients(CAMPAIGN)]
+    problems = []
+    if len(ends) != size:
+        problems.append(f"{len(ends):,} recipients in the store, {size:,} in the file")
+    wrong = [end for end in ends if end != ("done", "completed", 1)]
+    if wrong:
+        problems.append(f"{len(wrong):,} recipients not done with one completed call, e.g. {wrong[0]}")
+    with contextlib.closing(sqlite3.connect(f"file:{data / STORE_FILENAME}?mode=ro", uri=True)) as db:
+        records, live = db.execute("SELECT count(*), count(live) FROM calls").fetchone()
+    if (records, live) != (size, 0):
+        problems.append(f"{records:,} call records, {live:,} of them in flight")
+    return problems
+
+
+def run_round(load: Load, sizes: Sequence[int], concurrency: int, per_address: int) -> tuple[Round, str]:
+    turns, note = turns_row(load, per_address)
+    campaigns = [campaign_row(load.folder, size, concurrency, per_address, None) for size in sizes]
+    return Round(turns, campaigns), note
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def report(rounds: Sequence[Round], load: Load, concurrency: int, argv: Sequence[str]) -> bool:
+    """Print the tables; whether the run is clean."""
+    print(
+        "notify campaigns through the real server vs its plain webhook turns; every row on a server "
+        "built as 'callflow campaign run' builds its own (bench/campaign_server.py): mock carrier, "
+        "signatures checked, SQLite in a fresh data folder, one process a row"
+    )
+    print(f"  command: {shlex.join([sys.executable, str(Path(__file__)), *argv])}")
+    print(f"  {len(rounds)} round(s); medians, each ratio against its own round's turns/s")
+    print()
+    turns = [one.turns for one in rounds]
+    cpu = [row.cpu for row in turns if row.cpu is not None]
+    print(
+        f"Plain webhook turns, wrk: {load.connections} connections, {load.threads} threads, {load.seconds} s"
+    )
+    print("| what | turns/s | p50 ms | p99 ms | server CPU |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {TURNS} | {_median([row.run.rate for row in turns]):,.0f} "
+        f"| {_median([row.run.p50_ms for row in turns]):.2f} "
+        f"| {_median([row.run.p99_ms for row in turns]):.2f} "
+        f"| {f'{_median(cpu):.0%}' if cpu else '?'} |"
+    )
+    print()
+    print(
+        f"Campaigns of examples/outage-notice.yaml, cps=None (no pace limit), {concurrency} calls in flight"
+    )
+    print(
+        "| recipients | s | calls/s | ms a recipient | server CPU ms a recipient | webhooks a call "
+        "| webhooks/s | calls/s ÷ (turns/s ÷ 3) | calls/s ÷ turns/s |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    per_recipient = {}
+    for index, first in enumerate(rounds[0].campaigns):
+        rows = [one.campaigns[index] for one in rounds]
+        ratios = [one.campaigns[index].rate / one.turns.run.rate for one in rounds]
+        rate = _median([row.rate for row in rows])
+        per_recipient[first.recipients] = _median([row.seconds / row.recipients for row in rows])
+        per_call = _median([row.webhooks_per_call for row in rows])
+        print(
+            f"| {first.recipients:,} | {_median([row.seconds for row in rows]):.1f} | {rate:,.0f} "
+            f"| {per_recipient[first.recipients] * 1e3:.2f} "
+            f"| {_median([row.cpu_seconds / row.recipients for row in rows]) * 1e3:.2f} | {per_call:.2f} "
+            f"| {rate * per_call:,.0f} | {_median(ratios) * WEBHOOKS_PER_CALL_AIMED:.2f} "
+            f"| {_median(ratios):.3f} |"
+        )
+    print()
+    smallest, largest = min(per_recipient), max(per_recipient)
+    if largest != smallest:
+        print(
+            f"per recipient: {per_recipient[smallest] * 1e3:.2f} ms at {smallest:,}, "
+            f"{per_recipient[largest] * 1e3:.2f} ms at {largest:,} "
+            f"(x{per_recipient[largest] / per_recipient[smallest]:.2f})"
+        )
+    aimed = _median([one.campaigns[-1].rate / one.turns.run.rate for one in rounds]) * WEBHOOKS_PER_CALL_AIMED
+    verdict = "met" if aimed >= 1 else "missed"
+    print(f"aim (calls/s at least turns/s ÷ 3) at {largest:,} recipients: {verdict}, {aimed:.2f} of it")
+    failed = False
+    for one in rounds:
+        for label, problems in [
+            (TURNS, [f"{one.turns.run.errors} errors counted by wrk"] * bool(one.turns.run.errors)
+             + one.turns.problems),
+            *[(f"campaign of {row.recipients:,}", row.problems) for row in one.campaigns],
+        ]:  # fmt: skip
+            for problem in problems:
+                failed = True
+                print(f"ERROR in {label}: {problem}")
+    if failed:
+        print("This run had errors: its figures are not for the README.")
+    elif largest < 10_000:
+        print("A campaign under 10,000 recipients is a smoke run: the README takes --sizes 1000,10000.")
+    return not failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000", help="recipients a campaign, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of all rows (default 1)")
+    parser.add_argument("--concurrency", type=int, default=32, help="campaign calls in flight (default 32)")
+    parser.add_argument("--seconds", type=int, default=10, help="the turns row's measured run (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="the turns row's warm-up (default 2)")
+    parser.add_argument("--profile", type=Path, help="profile one more campaign of the largest size here")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes takes whole numbers separated by commas, not {args.sizes}")
+    if min([*sizes, args.rounds, args.concurrency, args.seconds]) < 1 or args.warmup < 0:
+        parser.error("--sizes, --rounds, --concurrency and --seconds take whole numbers, at least 1")
+    # Room for every call in flight from one address, the mock carrier's or wrk's.
+    per_address = max(64, args.concurrency)
+    notes, rounds = [], []
+    try:
+        wrk = ensure_wrk()
+        with tempfile.TemporaryDirectory(prefix="campaign-calls-") as folder:
+            for number in range(args.rounds):
+                load = Load(wrk, args.seconds, args.warmup, 32, 2, 32, Path(folder) / f"round-{number + 1}")
+                load.folder.mkdir()
+                one, note = run_round(load, sizes, args.concurrency, per_address)
+                rounds.append(one)
+                notes.append(note)
+            clean = report(rounds, load, args.concurrency, sys.argv[1:] if argv is None else argv)
+            if args.profile is not None:
+                row = campaign_row(load.folder, max(sizes), args.concurrency, per_address, args.profile)
+                print()
+                print("\n".join(breakdown(args.profile, row.recipients)))
+                print(f"(profiled: {row.rate:,.0f} calls/s, cProfile slows it down)")
+                clean = clean and not row.problems
+    except BenchError as error:
+        print(f"campaign_calls: error: {error}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(note)
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
