@@ -20,6 +20,7 @@ from flows import Data, cyclic_gc_paused, e164_problem, environment
 from runner.campaigns._csv import RecipientsFile, Row
 from runner.campaigns._phones import PhoneError, to_e164
 from runner.campaigns._script import NotifyScript
+from runner.campaigns._window import TIMEZONE_COLUMN, WindowError, zone_named
 from runner.dialects import DialectError
 from runner.engine import InputError, TemplateFailure, bind_inputs
 
@@ -60,6 +61,8 @@ class Recipient:
     number: str
     values: Mapping[str, Data]
     spoken: tuple[str, ...]
+    #: The row's ``timezone`` cell, for quiet hours; None when it has none.
+    time_zone: str | None = None
 
     @property
     def message(self) -> str:
@@ -119,6 +122,8 @@ class _Checker:
         self.missing = [
             spec.name for spec in flow.inputs.values() if spec.required and spec.name not in table.header
         ]
+        header = table.header
+        self.zone_index = header.index(TIMEZONE_COLUMN) if TIMEZONE_COLUMN in header else None
 
     def run(self) -> CampaignCheck:
         self._check_header()
@@ -162,7 +167,7 @@ class _Checker:
                 HEADER_LINE, name, f"missing: flow '{self.flow.name}' needs input '{name}' ({spec.type})"
             )
         for name in self.table.header:
-            if name not in self.flow.inputs:
+            if name not in self.flow.inputs and name != TIMEZONE_COLUMN:
                 known = ", ".join(self.flow.inputs) or "none"
                 self._problem(
                     HEADER_LINE,
@@ -179,8 +184,9 @@ class _Checker:
                 f"the row has {len(row.cells)} cells and the header {len(self.table.header)} columns",
             )
             return None
+        zone_valid, time_zone = self._time_zone(row)
         given = self._given(row)
-        if given is None or self.missing:
+        if given is None or self.missing or not zone_valid:
             return None
         try:
             values = bind_inputs(self.binding_flow, given)
@@ -195,7 +201,21 @@ class _Checker:
             return None
         if number is None:
             return None
-        return Recipient(row.line, number, values, tuple(spoken))
+        return Recipient(row.line, number, values, tuple(spoken), time_zone)
+
+    def _time_zone(self, row: Row) -> tuple[bool, str | None]:
+        """Whether the row's ``timezone`` cell is a zone or empty, and the zone (None: none)."""
+        if self.zone_index is None:
+            return True, None
+        cell = row.cells[self.zone_index].strip()
+        if not cell:
+            return True, None
+        try:
+            zone_named(cell)
+        except WindowError as error:
+            self._problem(row.line, TIMEZONE_COLUMN, str(error))
+            return False, None
+        return True, cell
 
     def _given(self, row: Row) -> dict[str, str] | None:
         """The row's cells by input name, phone numbers made E.164; None if a cell is bad."""

@@ -188,7 +188,12 @@ def _options_json(plan: CampaignPlan) -> dict[str, object]:
 
 def _new_recipients(plan: CampaignPlan) -> list[NewRecipient]:
     recipients = [
-        NewRecipient(recipient.line, recipient.number, {k: str(v) for k, v in recipient.values.items()})
+        NewRecipient(
+            recipient.line,
+            recipient.number,
+            {k: str(v) for k, v in recipient.values.items()},
+            time_zone=recipient.time_zone,
+        )
         for recipient in plan.check.recipients
     ]
     recipients += [NewRecipient(line, "", values, valid=False) for line, values in plan.invalid_rows.items()]

@@ -194,6 +194,19 @@ def test_a_missing_column_is_reported_once_at_the_header(cli: CLI, visit: Path, 
     ]
 
 
+def test_a_timezone_column_is_checked_and_no_extra_column(cli: CLI, visit: Path, write_csv: WriteCsv) -> None:
+    recipients = write_csv(
+        "name,phone,timezone\nAda,+14155550100,Europe/Paris\nBo,+14155550101,\nCy,+14155550102,Mars/Olympus\n"
+    )
+    code, lines = dry_run(cli, visit, recipients)
+    assert code == 1
+    assert lines == [
+        f"{recipients}:4: column timezone: unknown time zone 'Mars/Olympus' (an IANA name, as America/New_York)",
+        f"{recipients}: 3 rows, 1 invalid: no call is placed while a row is invalid "
+        "(fix it, or give --skip-invalid to leave it out)",
+    ]
+
+
 def test_an_extra_column_is_a_warning_once(cli: CLI, visit: Path, write_csv: WriteCsv) -> None:
     recipients = write_csv("name,phone,notes\nAda,+14155550100,VIP\nBo,+14155550101,\n")
     code, lines = dry_run(cli, visit, recipients)

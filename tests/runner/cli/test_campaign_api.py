@@ -270,3 +270,17 @@ def test_an_endless_retry_delay_is_refused(api: httpx.Client, street: Path) -> N
     body = f'{{"flow": "outage-notice", "recipients": "{street}", "retry_delay": Infinity}}'
     answer = api.post("/api/campaigns", content=body, headers={"content-type": "application/json"})
     assert (answer.status_code, answer.json()) == (400, {"error": "'retry_delay' must be seconds, 0 or more"})
+
+
+def test_a_rows_timezone_is_kept_for_its_calling_window(
+    api: httpx.Client, tmp_path: Path, data_dir: Path
+) -> None:
+    zoned = tmp_path / "zoned.csv"
+    zoned.write_text("name,phone,timezone\nR0,+14155550100,Asia/Tokyo\nR1,+14155550101,\n", encoding="utf-8")
+    launched = launch(api, zoned, cps=None, window="09:00-17:00")
+    assert launched.status_code == 201
+    assert launched.json()["options"]["window"] == "09:00-17:00"
+    with open_store(data_dir) as store:
+        assert [(r.line, r.time_zone) for r in store.recipients("zoned")] == [(2, "Asia/Tokyo"), (3, None)]
+    api.post("/api/campaigns/zoned/stop")
+    until_not_dialing(api, "zoned")
