@@ -359,7 +359,9 @@ class FlowEngine:
             self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
             return
         call.context["consult"] = {"spoken": event.text}
-        speak(call, self.flow.voice, event.text, event.at, actions, step.id, Speaker.AGENT)
+        # "" is the agent choosing to say nothing this turn: the caller is heard again.
+        if event.text:
+            speak(call, self.flow.voice, event.text, event.at, actions, step.id, Speaker.AGENT)
         call.consult_turns += 1
         self._next_consult_turn(call, step, consult, event.at, actions)
 

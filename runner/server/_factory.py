@@ -25,7 +25,7 @@ from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
-from runner.service import CallService, InboundSettings, Owners, ServiceSettings
+from runner.service import CallService, ConsultAgent, InboundSettings, Owners, ServiceSettings
 from runner.store import open_store
 
 
@@ -107,7 +107,10 @@ def build_server(
             greeting=config.inbound.greeting,
         ),
     )
-    service = CallService(settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir))
+    agent = None if config.agent is None else ConsultAgent(config.agent)
+    service = CallService(
+        settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir), agent=agent
+    )
     campaigns = CampaignDesk(service, lambda: open_store(data_dir), default_zone=config.timezone)
     security = config.webhook_security
     public_url = PublicUrl.from_settings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runner.service._consult_agent import ConsultAgent
 from runner.service._errors import (
     CallNotLiveError,
     ServiceError,
@@ -20,6 +21,7 @@ __all__ = [
     "ORPHANED",
     "CallNotLiveError",
     "CallService",
+    "ConsultAgent",
     "InboundSettings",
     "Owners",
     "ServiceError",

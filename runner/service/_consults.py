@@ -12,11 +12,20 @@ from runner.types import Action, AgentReply, Consult
 async def settle_consults(desk: CallDesk, live: LiveCall, actions: list[Action]) -> list[Action]:
     """Wait for the agent where a consult step asks it, and go on with its reply.
 
-    The reply comes through ``live.agent_reply`` (the control API's speak); none within
-    the step's timeout, capped by max_agent_wait_seconds, goes on as no reply.
+    With an agent configured, the model is asked (see ConsultAgent). Without one, the
+    reply comes through ``live.agent_reply`` (the control API's speak); none within the
+    step's timeout, capped by max_agent_wait_seconds, goes on as no reply.
     """
     while actions and isinstance(consult := actions[-1], Consult):
         actions.pop()
+        if desk.agent is not None:
+            wait = min(consult.timeout, desk.settings.max_agent_wait_seconds)
+            record = live.call.record
+            text = await desk.agent.reply(record.id, consult, record.transcript, wait)
+            actions.extend(
+                desk.apply(live, AgentReply(id=desk.event_id(), at=desk.clock(), text=text), save=False)
+            )
+            continue
         loop = asyncio.get_running_loop()
         live.agent_reply = loop.create_future()
         wait = min(consult.timeout, desk.settings.max_agent_wait_seconds)

@@ -19,6 +19,7 @@ from flows import Flow
 from runner.dialects import DialectError, render
 from runner.engine import FlowEngine
 from runner.providers import Provider
+from runner.service._consult_agent import ConsultAgent
 from runner.service._deadlines import Deadlines
 from runner.service._errors import ShuttingDownError
 from runner.service._live_calls import LiveCall, LiveCalls
@@ -45,8 +46,11 @@ class CallDesk:
         *,
         clock: Callable[[], float],
         owners: Owners | None,
+        agent: ConsultAgent | None = None,
     ) -> None:
         self.settings = settings
+        #: Who answers consult steps; None: whoever speaks through the control API.
+        self.agent = agent
         self.provider = provider
         self.clock = clock
         self.engines = {flow.name: FlowEngine(flow) for flow in flows}

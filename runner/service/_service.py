@@ -21,6 +21,7 @@ from flows import Flow
 from runner.engine import FlowEngine
 from runner.providers import Provider
 from runner.providers.mock import MockProvider
+from runner.service._consult_agent import ConsultAgent
 from runner.service._control import CallControl
 from runner.service._desk import CallDesk
 from runner.service._dialing import Dialer
@@ -45,8 +46,11 @@ class CallService:
         *,
         clock: Callable[[], float] = time.time,
         owners: Owners | None = None,
+        agent: ConsultAgent | None = None,
     ) -> None:
-        self._desk = desk = CallDesk(settings, provider, open_store, flows, clock=clock, owners=owners)
+        self._desk = desk = CallDesk(
+            settings, provider, open_store, flows, clock=clock, owners=owners, agent=agent
+        )
         self._webhooks = WebhookAnswers(desk)
         self._dialer = Dialer(desk)
         self._control = CallControl(desk)
@@ -131,6 +135,8 @@ class CallService:
         desk = self._desk
         self._timers.stop_reaping()
         await desk.provider.aclose()
+        if desk.agent is not None:
+            await desk.agent.aclose()
         desk.deadlines.close()
         desk.cancel_waits()
         desk.close_store()
