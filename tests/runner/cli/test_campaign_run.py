@@ -225,3 +225,43 @@ def test_many_calls_at_once_on_the_mock_carrier_are_not_refused_as_one_noisy_add
     assert (result.code, result.err) == (0, "")
     assert (result.json()["counts"], result.json()["retries"]) == ({"completed": 40}, 0)
     assert dialled(tmp_path / "data") == Counter(numbers)
+
+
+def test_a_campaign_killed_mid_run_is_resumed_without_calling_anyone_reached_again(
+    cli: CLI, config: Path, tmp_path: Path
+) -> None:
+    numbers = [f"+1415555{index:04d}" for index in range(20)]
+    street = tmp_path / "street.csv"
+    street.write_text("name,phone\n" + "".join(f"R,{number}\n" for number in numbers), encoding="utf-8")
+    argv = ["campaign", "run", str(OUTAGE), str(street), "--config", str(config), "--cps", "3"]
+    campaign = subprocess.Popen(
+        [*CALLFLOW, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    data_dir = tmp_path / "data"
+    deadline = time.monotonic() + 20
+    while calls_so_far(data_dir) < 4:
+        assert time.monotonic() < deadline, "the campaign placed no call"
+        time.sleep(0.01)
+    campaign.send_signal(signal.SIGKILL)
+    assert campaign.wait(timeout=10) == -signal.SIGKILL
+    killed_with = calls_so_far(data_dir)
+    assert killed_with < len(numbers)
+
+    resumed = cli(*argv[:-2], "--cps", "1000", "--retry-delay", "0", "--json")
+    assert (resumed.code, resumed.err) == (0, "")
+    assert resumed.json()["counts"] == {"completed": 20}
+    # Everyone was called; a second call went only to someone whose first was never
+    # answered (it was ringing when the process died, and the carrier went with it).
+    with open_store(data_dir) as store:
+        records = sorted(store.all(), key=lambda record: record.created_at)
+    calls_to: dict[str, list[float | None]] = {}
+    for record in records:
+        assert record.to_number is not None
+        calls_to.setdefault(record.to_number, []).append(record.answered_at)
+    assert sorted(calls_to) == numbers
+    for number, answers in calls_to.items():
+        assert all(answered is None for answered in answers[:-1]), (number, answers)
+        assert answers[-1] is not None, number
