@@ -19,7 +19,7 @@ from flows import (
 )
 from runner.engine import FlowEngine, InputError, bind_inputs
 from runner.script import ScriptError, parse_inputs
-from runner.simulate import simulate
+from runner.simulate import AgentEndpoint, simulate
 from runner.types import CallRecord
 
 TEST_SCHEMA = "flowtest.schema.json"
@@ -63,8 +63,9 @@ def find_test_files(path: Path) -> list[Path]:
     return [path]
 
 
-def run_test_file(path: Path) -> FileResult:
-    """Run every case of one test file. Raises FlowTestFileError when it cannot run."""
+def run_test_file(path: Path, agent: AgentEndpoint | None = None) -> FileResult:
+    """Run every case of one test file; ``agent`` answers the consult turns a case's
+    ``agent_replies`` leave over. Raises FlowTestFileError when it cannot run."""
     try:
         document, problems = load_document(path)
     except FlowError as error:
@@ -78,7 +79,7 @@ def run_test_file(path: Path) -> FileResult:
     data: dict[str, Any] = document.data  # type: ignore[assignment]  # the schema says a mapping
     flow = _load_flow_under_test(path, data.get("flow"))
     engine = FlowEngine(flow)
-    return FileResult(str(path), [_run_case(engine, case) for case in data["cases"]])
+    return FileResult(str(path), [_run_case(engine, case, agent) for case in data["cases"]])
 
 
 def _is_flow(data: object) -> bool:
@@ -114,12 +115,13 @@ def _as_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _run_case(engine: FlowEngine, case: dict[str, Any]) -> CaseResult:
+def _run_case(engine: FlowEngine, case: dict[str, Any], agent: AgentEndpoint | None) -> CaseResult:
     result = CaseResult(case["name"])
     try:
         variables = bind_inputs(engine.flow, {name: _as_text(v) for name, v in case.get("vars", {}).items()})
         script = parse_inputs([_as_text(item) for item in case.get("inputs", [])])
-        record = simulate(engine, variables, script, case.get("agent_replies", []), call_id="test")
+        replies = case.get("agent_replies", [])
+        record = simulate(engine, variables, script, replies, agent=agent, call_id="test")
     except (InputError, ScriptError) as error:
         result.failures.append(f"cannot run: {error}")
         return result

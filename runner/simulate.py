@@ -6,16 +6,24 @@ so once it has said what came before), the caller answers
 ``CALLER_REACTION_SECONDS`` after a prompt ends, silence lasts the gather's timeout,
 ``wait:N`` keeps the caller silent for N seconds (through as many gather timeouts as
 fit in them), and ``max_duration`` ends the call at its limit on this clock.
+
+Consult steps get the supplied agent replies in order, each read as the server reads a
+model's reply (only the words meant for the caller); once they run out, a real agent
+(``AgentEndpoint``) answers if one is given, else the agent does not answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
 
 from flows import Data, Flow, Text, e164_problem
+from runner.agent import ConsultAgent, ModelReply, spoken_text
+from runner.config import AgentSettings
 from runner.engine import Call, FlowEngine, InputError, render_before_call
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
 from runner.types import (
@@ -39,6 +47,7 @@ from runner.types import (
     Speak,
     Speech,
     Timer,
+    TranscriptEntry,
 )
 
 SPEECH_CHARS_PER_SECOND = 15.0
@@ -61,6 +70,40 @@ def is_simulated(record: CallRecord) -> bool:
     return record.id.startswith(SIMULATED_ID_PREFIX)
 
 
+def read_reply(raw: str) -> str:
+    """A supplied agent reply as the server reads a model's reply: only the words meant
+    for the caller ("" for none), whatever JSON, fences or planning text came with them."""
+    return spoken_text(ModelReply(content=raw))
+
+
+class AgentEndpoint:
+    """A real agent for the consult turns of simulated calls, asked as the server asks it
+    (``ConsultAgent``): a timeout or an error says the fallback line. Synchronous, on an
+    event loop of its own; close it (or use it in a ``with``) when done."""
+
+    def __init__(self, settings: AgentSettings) -> None:
+        self.settings = settings
+        self._loop = asyncio.Runner()
+        self._agent = ConsultAgent(settings)
+
+    def reply(self, consult: Consult, transcript: Sequence[TranscriptEntry]) -> str:
+        return self._loop.run(self._agent.reply("simulated", consult, transcript, consult.timeout))
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self._agent.aclose())
+        finally:
+            self._loop.close()
+
+    def __enter__(self) -> AgentEndpoint:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 def _duration(action: Action) -> float:
     if isinstance(action, Speak):
         return len(action.text) / SPEECH_CHARS_PER_SECOND
@@ -81,12 +124,14 @@ class _Simulation:
         call: Call,
         script: Iterable[CallerAction],
         agent_replies: Iterable[str],
+        agent: AgentEndpoint | None,
         clock: float,
     ) -> None:
         self.engine = engine
         self.call = call
         self.script = deque(script)
         self.replies = deque(agent_replies)
+        self.agent = agent
         self.clock = clock
         #: Until when the caller keeps silent (a ``wait:N`` in the script).
         self.silent_until = clock
@@ -124,10 +169,18 @@ class _Simulation:
             if isinstance(action, Gather):
                 return self._answer(action)
             if isinstance(action, Consult):
-                reply = self.replies.popleft() if self.replies else None
+                reply = self._agent_reply(action)
                 self.clock += AGENT_REPLY_SECONDS if reply is not None else action.timeout
                 return self.send(AgentReply(id=self._id(), at=self.clock, text=reply))
         return []
+
+    def _agent_reply(self, consult: Consult) -> str | None:
+        """The next supplied reply, else the real agent's; None: the agent does not answer."""
+        if self.replies:
+            return read_reply(self.replies.popleft())
+        if self.agent is not None:
+            return self.agent.reply(consult, self.call.record.transcript)
+        return None
 
     def _answer(self, gather: Gather) -> list[Action]:
         listening_since = self.clock
@@ -186,10 +239,14 @@ def simulate(
     script: Iterable[CallerAction] = (),
     agent_replies: Iterable[str] = (),
     *,
+    agent: AgentEndpoint | None = None,
     call_id: str | None = None,
     start_time: float = 0.0,
 ) -> CallRecord:
     """Run one call of ``engine``'s flow to its end and return its record.
+
+    ``agent_replies`` are the agent's raw replies to consult steps, in order; ``agent``
+    answers those left over.
 
     Raises InputError when ``to`` does not render to an E.164 number: that is checked
     before any dialing, as on a real carrier.
@@ -210,7 +267,7 @@ def simulate(
         to_number=callee,
     )
     try:
-        _Simulation(engine, call, script, agent_replies, start_time).run()
+        _Simulation(engine, call, script, agent_replies, agent, start_time).run()
         return call.synced_record()
     finally:
         engine.release(call)

@@ -8,6 +8,7 @@ them. ``AgentPools`` holds one connection pool per server for the whole process.
 from __future__ import annotations
 
 from runner.agent._client import AgentClient, AgentPools
+from runner.agent._consult import ConsultAgent, conversation
 from runner.agent._errors import AgentError, AgentStatusError, AgentTimeout
 from runner.agent._reply import ChatMessage, ModelReply, ToolCall, ToolSpec
 from runner.agent._spoken import SPOKEN_CONTRACT, spoken_text, with_contract
@@ -20,9 +21,11 @@ __all__ = [
     "AgentStatusError",
     "AgentTimeout",
     "ChatMessage",
+    "ConsultAgent",
     "ModelReply",
     "ToolCall",
     "ToolSpec",
+    "conversation",
     "spoken_text",
     "with_contract",
 ]

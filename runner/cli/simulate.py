@@ -6,6 +6,7 @@ import argparse
 import json
 import time
 
+from runner.cli._agent_args import add_agent_arguments, agent_endpoint
 from runner.cli._base import UsageError
 from runner.cli._data_dir import save_record
 from runner.cli._flow_args import add_flow_arguments, bound_inputs, load_flow_or_fail
@@ -30,8 +31,11 @@ network. The caller follows the --input values in order:
   hangup        hangs up
 
 When the inputs run out while the flow waits for the caller, the caller hangs up
-(end reason hangup-user). Consult steps get the --agent-reply values in order; when
-they run out, the agent does not answer and the step is done.
+(end reason hangup-user). Consult steps get the --agent-reply values in order, each
+read as the server reads a model's reply: '{"spoken": "Hi"}' says Hi, and only the
+spoken words of JSON wrapped in prose are said. When they run out, the agent at
+--agent-url answers (its fallback line when it fails or is too slow); without one,
+the agent does not answer and the step is done.
 
 The call's record is kept in the data folder (--data-dir): see 'callflow tail',
 'callflow status', 'callflow latency' and 'callflow export'.
@@ -51,6 +55,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--agent-reply", action="append", default=[], metavar="TEXT", help="the agent's next reply (repeat)"
     )
+    add_agent_arguments(parser)
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object: flow, path, said, digits_sent, end_reason"
     )
@@ -65,10 +70,15 @@ def run(args: argparse.Namespace) -> int:
         script = parse_inputs(args.input)
     except ScriptError as error:
         raise UsageError(str(error)) from None
+    agent = agent_endpoint(args)
     try:
-        record = simulate(FlowEngine(flow), variables, script, args.agent_reply, start_time=time.time())
+        engine = FlowEngine(flow)
+        record = simulate(engine, variables, script, args.agent_reply, agent=agent, start_time=time.time())
     except InputError as error:
         raise UsageError(str(error)) from None
+    finally:
+        if agent is not None:
+            agent.close()
     save_record(records_dir(args), record)
     if args.json:
         print(json.dumps(summary(record), indent=2))

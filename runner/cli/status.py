@@ -1,14 +1,22 @@
-"""``callflow status``: one call in full: its state, path, digits and transcript."""
+"""``callflow status``: one call in full: its state, path, digits and transcript, and
+for a call waiting at a consult step, what the step asks."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+from typing import Any
 
 from runner.cli._base import CommandError
+from runner.cli._config_arg import load_config_or_fail
 from runner.cli._data_dir import reading_store
 from runner.cli._records import utc
-from runner.cli._server_args import add_server_arguments, records_dir
+from runner.cli._server_args import add_server_arguments, control_url, data_dir_for
+from runner.client import ControlClient, ControlError, ServerUnreachable
+from runner.config import Config
+from runner.server import read_control_token
+from runner.store import RecordError, record_from_json
 from runner.types import CallRecord
 
 HELP = "print one call: its state, path, digits sent, end reason and transcript"
@@ -17,8 +25,16 @@ Print what the store knows of one call: its numbers and times, where it is (or h
 ended), the steps it went through, the digits it sent, and what each side said, each
 line with the step it was said in. Times are UTC.
 
+For a call in flight, the running server (if one serves this data folder) is asked
+too: it knows the latest turn, and while a consult step waits for someone to answer
+with 'callflow speak' or 'callflow continue', what the step asks and what the caller
+said last.
+
 exit status: 0 the call was found, 1 there is no call with that id,
 2 the data folder cannot be read."""
+
+#: The keys the control API adds to a call's record.
+_STATUS_KEYS = ("waiting_for", "consult")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,19 +48,51 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = records_dir(args)
+    config = load_config_or_fail(args)
+    data_dir = data_dir_for(args, config)
     with reading_store(data_dir) as store:
         record = None if store is None else store.get(args.call_id)
     if record is None:
         raise CommandError(f"no call with id '{args.call_id}' in {data_dir}")
+    consult = None
+    if record.end_reason is None:
+        live = _live_status(config, data_dir, args.call_id)
+        if live is not None:
+            record, consult = live
     if args.json:
-        print(json.dumps(record.as_json(), indent=2, ensure_ascii=False))
+        data = record.as_json() if consult is None else {**record.as_json(), "consult": consult}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print("\n".join(describe(record)))
+        print("\n".join(describe(record, consult)))
     return 0
 
 
-def describe(record: CallRecord) -> list[str]:
+def _live_status(
+    config: Config, data_dir: Path, call_id: str
+) -> tuple[CallRecord, dict[str, Any] | None] | None:
+    """The call as the server running it in this data folder has it (the store lags by
+    the turn in progress), with what its waiting consult step asks; None when no server
+    answers for it."""
+    token = read_control_token(data_dir)
+    if token is None:
+        return None
+    with ControlClient(control_url(config), token, timeout=5.0) as client:
+        if not client.is_callflow():
+            return None
+        try:
+            status = client.status(call_id)
+        except (ControlError, ServerUnreachable):
+            return None
+    try:
+        record = record_from_json({key: value for key, value in status.items() if key not in _STATUS_KEYS})
+    except RecordError:
+        return None  # a server of another version: the store's record is enough
+    consult = status.get("consult")
+    return record, consult if isinstance(consult, dict) else None
+
+
+def describe(record: CallRecord, consult: dict[str, Any] | None = None) -> list[str]:
+    """The call as lines of text; ``consult`` is what its waiting consult step asks."""
     fields: list[tuple[str, object]] = [
         ("call", record.id),
         ("flow", record.flow),
@@ -73,10 +121,15 @@ def describe(record: CallRecord) -> list[str]:
     width = max(len(label) for label, _ in fields) + 2
     lines = [f"{label + ':':<{width}}{value}" for label, value in fields]
     if not record.transcript:
-        return [*lines, f"{'transcript:':<{width}}-"]
-    lines.append("transcript:")
-    step_width = max(len(entry.step or "") for entry in record.transcript)
-    for entry in record.transcript:
-        step = f"{entry.step or '':<{step_width}}  " if step_width else ""
-        lines.append(f"  {step}{entry.speaker}: {entry.text}")
+        lines.append(f"{'transcript:':<{width}}-")
+    else:
+        lines.append("transcript:")
+        step_width = max(len(entry.step or "") for entry in record.transcript)
+        for entry in record.transcript:
+            step = f"{entry.step or '':<{step_width}}  " if step_width else ""
+            lines.append(f"  {step}{entry.speaker}: {entry.text}")
+    if consult is not None:
+        lines.append(
+            f"waiting for the agent: {consult.get('prompt')}; the caller said: {consult.get('heard')}"
+        )
     return lines

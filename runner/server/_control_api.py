@@ -87,8 +87,14 @@ class ControlApi:
 
     async def _status(self, request: Request, payload: dict[str, Any]) -> Response:
         call_id = request.path_params["call_id"]
-        record = self._service.record(call_id)
-        return JSONResponse({**record.as_json(), "waiting_for": self._service.waiting_for(call_id)})
+        status = {
+            **self._service.record(call_id).as_json(),
+            "waiting_for": self._service.waiting_for(call_id),
+        }
+        asked = self._service.consult_asked(call_id)
+        if asked is not None:
+            status["consult"] = asked.as_json()
+        return JSONResponse(status)
 
     async def _speak(self, request: Request, payload: dict[str, Any]) -> Response:
         await self._service.speak(request.path_params["call_id"], text_field(payload, "text"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from flows import Flow, FlowError, Severity, load_flow
+from runner.agent import ConsultAgent
 from runner.builtin import BUILTIN_FLOWS
 from runner.campaigns import CampaignDesk
 from runner.carrier_fit import carrier_problems
@@ -25,7 +26,7 @@ from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
-from runner.service import CallService, ConsultAgent, InboundSettings, Owners, ServiceSettings
+from runner.service import CallService, InboundSettings, Owners, ServiceSettings
 from runner.store import open_store
 
 

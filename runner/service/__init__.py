@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from runner.service._consult_agent import ConsultAgent
 from runner.service._errors import (
     CallNotLiveError,
     ServiceError,
@@ -11,7 +10,7 @@ from runner.service._errors import (
     UnknownCallError,
     UnknownFlowError,
 )
-from runner.service._live_calls import ORPHANED, running_pid
+from runner.service._live_calls import ORPHANED, ConsultAsked, running_pid
 from runner.service._owners import Owners
 from runner.service._service import CallService
 from runner.service._settings import InboundSettings, ServiceSettings
@@ -21,7 +20,7 @@ __all__ = [
     "ORPHANED",
     "CallNotLiveError",
     "CallService",
-    "ConsultAgent",
+    "ConsultAsked",
     "InboundSettings",
     "Owners",
     "ServiceError",

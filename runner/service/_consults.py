@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from runner.service._desk import CallDesk
-from runner.service._live_calls import LiveCall
+from runner.service._live_calls import ConsultAsked, LiveCall
 from runner.types import Action, AgentReply, Consult
 
 
@@ -14,7 +14,8 @@ async def settle_consults(desk: CallDesk, live: LiveCall, actions: list[Action])
 
     With an agent configured, the model is asked (see ConsultAgent). Without one, the
     reply comes through ``live.agent_reply`` (the control API's speak); none within the
-    step's timeout, capped by max_agent_wait_seconds, goes on as no reply.
+    step's timeout, capped by max_agent_wait_seconds, goes on as no reply. While it waits,
+    ``live.consult`` says what is asked, for whoever answers from outside.
     """
     while actions and isinstance(consult := actions[-1], Consult):
         actions.pop()
@@ -28,6 +29,7 @@ async def settle_consults(desk: CallDesk, live: LiveCall, actions: list[Action])
             continue
         loop = asyncio.get_running_loop()
         live.agent_reply = loop.create_future()
+        live.consult = ConsultAsked(consult.prompt, consult.heard, since=desk.clock())
         wait = min(consult.timeout, desk.settings.max_agent_wait_seconds)
         try:
             reply = await asyncio.wait_for(asyncio.shield(live.agent_reply), wait)
@@ -35,6 +37,7 @@ async def settle_consults(desk: CallDesk, live: LiveCall, actions: list[Action])
             reply = None
         finally:
             live.agent_reply = None
+            live.consult = None
         actions.extend(
             desk.apply(live, AgentReply(id=desk.event_id(), at=desk.clock(), text=reply), save=False)
         )

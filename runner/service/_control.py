@@ -9,7 +9,7 @@ import secrets
 
 from runner.service._desk import CallDesk
 from runner.service._errors import CallNotLiveError, ShuttingDownError, UnknownCallError
-from runner.service._live_calls import LiveCall
+from runner.service._live_calls import ConsultAsked, LiveCall
 from runner.types import AnyEvent, CallEnded, CallRecord, ControlDigits, ControlEnd, ControlSpeak, EndReason
 
 
@@ -96,6 +96,12 @@ class CallControl:
         if live.agent_reply is not None and not live.agent_reply.done():
             return "agent"
         return "caller" if live.call.turn is not None else None
+
+    def consult_asked(self, call_id: str) -> ConsultAsked | None:
+        """What a consult step waiting for a reply from outside asks; None when no consult
+        of this call waits here (or an agent is asked instead)."""
+        live = self._desk.calls.get(call_id)
+        return None if live is None or live.call.ended else live.consult
 
     async def wait_ended(self, call_id: str, timeout: float) -> CallRecord:
         """The record once the call has ended, or as it is when ``timeout`` passes."""

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 from flows import Flow
+from runner.agent import ConsultAgent
 from runner.dialects import DialectError, render
 from runner.engine import FlowEngine
 from runner.providers import Provider
-from runner.service._consult_agent import ConsultAgent
 from runner.service._deadlines import Deadlines
 from runner.service._errors import ShuttingDownError
 from runner.service._live_calls import LiveCall, LiveCalls

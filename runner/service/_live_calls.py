@@ -30,6 +30,19 @@ OWNER_KEY = "owner"
 ORPHANED = "left in flight by a process that stopped"
 
 
+@dataclass(frozen=True, slots=True)
+class ConsultAsked:
+    """What a consult step waiting for someone outside asks of them: the rendered prompt,
+    the caller's last words, and since when (Unix seconds) it waits."""
+
+    prompt: str
+    heard: str
+    since: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "heard": self.heard, "since": self.since}
+
+
 @dataclass
 class LiveCall:
     """A call this process is running, with what only a running process has."""
@@ -43,6 +56,8 @@ class LiveCall:
     last_document: str | None = None
     #: Set while a consult step waits for the agent's reply.
     agent_reply: asyncio.Future[str | None] | None = None
+    #: What that consult step asks, while it waits for a reply from outside (no agent configured).
+    consult: ConsultAsked | None = None
     #: Set while a ``continue`` waits for what the caller says next.
     heard: asyncio.Future[str | None] | None = None
     #: Made by the first request that waits for the end (most calls have none).

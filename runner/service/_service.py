@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 
 from flows import Flow
+from runner.agent import ConsultAgent
 from runner.engine import FlowEngine
 from runner.providers import Provider
 from runner.providers.mock import MockProvider
-from runner.service._consult_agent import ConsultAgent
 from runner.service._control import CallControl
 from runner.service._desk import CallDesk
 from runner.service._dialing import Dialer
+from runner.service._live_calls import ConsultAsked
 from runner.service._owners import Owners
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
@@ -206,6 +207,10 @@ class CallService:
     def waiting_for(self, call_id: str) -> str | None:
         """ "agent", "caller" or None: who the call waits for (see ``CallControl``)."""
         return self._control.waiting_for(call_id)
+
+    def consult_asked(self, call_id: str) -> ConsultAsked | None:
+        """What the call's waiting consult step asks (see ``CallControl``), or None."""
+        return self._control.consult_asked(call_id)
 
     def record(self, call_id: str) -> CallRecord:
         return self._control.record(call_id)

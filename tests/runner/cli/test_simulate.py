@@ -242,3 +242,27 @@ def test_a_wait_shorter_than_the_gather_is_a_pause_before_the_next_input(
     # Answered at 2 s, the prompt takes 21 / 15 s, then 3 s of waiting: no reaction time on top.
     (turn,) = status["turns"]
     assert turn["input_at"] - status["answered_at"] == pytest.approx(21 / 15 + 3)
+
+
+def test_agent_replies_are_read_as_the_server_reads_a_model_reply(cli: CLI) -> None:
+    result = cli(
+        "simulate",
+        EXAMPLES / "meeting-dial-in.yaml",
+        "--var", "bridge=+14155550100",
+        "--var", "pin=77",
+        "--input", "say:Are you there?",
+        "--input", "say:What is first?",
+        "--input", "say:And then?",
+        "--agent-reply", '{"spoken": "Hi"}',
+        # A small model that wraps its JSON in prose and a fence.
+        "--agent-reply", 'Sure! Here is my answer:\n```json\n{"spoken": "The budget first."}\n```',
+        "--agent-reply", "Then   hiring,\nas planned.",
+        "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.json()["said"] == [
+        "Hello, this is the assistant joining the meeting.",
+        "Hi",
+        "The budget first.",
+        "Then hiring, as planned.",
+    ]

@@ -118,3 +118,32 @@ def test_a_flow_without_tests_given_to_test_says_where_to_write_them(
         f"{flow.parent / 'yes-no.test.yaml'} (see docs/flow-tests.md)"
     ) in result.out.splitlines()
     assert result.err == ""
+
+
+def test_agent_replies_in_a_test_file_are_read_as_the_server_reads_them(
+    cli: CLI, write_flow: Callable[..., Path]
+) -> None:
+    tests = write_flow(
+        f"""
+        flow: {EXAMPLES / "meeting-dial-in.yaml"}
+        cases:
+          - name: the prose around the JSON is said
+            vars: {{bridge: "+14155550100", pin: "4321"}}
+            inputs: ["say:What is on the agenda?"]
+            agent_replies: ['Here you go: {{"spoken": "The budget, then hiring."}}']
+            expect:
+              says: ["Here you go"]
+        """,
+        "meeting.test.yaml",
+    )
+    result = cli("test", tests)
+    # The failure lists what was spoken: the reply's spoken words only.
+    assert (result.code, result.out.splitlines()[1:]) == (
+        1,
+        [
+            "  FAIL  the prose around the JSON is said",
+            "        says: 'Here you go' was not spoken (in this order); spoken: "
+            "[Hello, this is the assistant joining the meeting., The budget, then hiring.]",
+            "0 passed, 1 failed",
+        ],
+    )

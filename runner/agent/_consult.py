@@ -1,4 +1,5 @@
-"""The agent's turn in a consult step, asked of a language model.
+"""The agent's turn in a consult step, asked of a language model: the same for the
+server's calls and for simulated ones.
 
 The model is told the step's prompt (after the config's system prompt and the output
 contract), sees the call's transcript as the conversation so far, the caller's last
@@ -11,7 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from runner.agent import AgentClient, AgentError, AgentPools, ChatMessage, spoken_text
+from runner.agent._client import AgentClient, AgentPools
+from runner.agent._errors import AgentError
+from runner.agent._reply import ChatMessage
+from runner.agent._spoken import spoken_text
 from runner.config import AgentSettings
 from runner.types import Consult, Speaker, TranscriptEntry
 
