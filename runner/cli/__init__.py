@@ -21,6 +21,7 @@ from runner.cli import (
     graph,
     latency,
     lint,
+    mcp,
     render,
     schema,
     serve,
@@ -58,6 +59,7 @@ _COMMANDS = (
     call,
     campaign,
     steer,
+    mcp,
 )
 
 
