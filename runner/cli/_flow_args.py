@@ -11,8 +11,13 @@ from runner.cli._base import UsageError
 from runner.engine import InputError, bind_inputs
 
 
-def add_flow_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("flow", type=Path, metavar="FLOW", help="the flow file")
+def add_flow_arguments(parser: argparse.ArgumentParser, *, optional_flow: str | None = None) -> None:
+    """FLOW and --var; ``optional_flow``: FLOW may be left out, and its help says for what."""
+    if optional_flow is None:
+        parser.add_argument("flow", type=Path, metavar="FLOW", help="the flow file")
+    else:
+        flow_help = f"the flow file ({optional_flow})"
+        parser.add_argument("flow", type=Path, nargs="?", metavar="FLOW", help=flow_help)
     parser.add_argument(
         "--var",
         action="append",

@@ -10,7 +10,7 @@ from typing import Any
 from runner.builtin import MESSAGE_MODES, MessageCall, MessageCallError, message_call
 from runner.cli._base import CommandError, UsageError
 from runner.cli._config_arg import load_config_or_fail
-from runner.cli._flow_args import load_flow_or_fail, parse_vars
+from runner.cli._flow_args import add_flow_arguments, load_flow_or_fail, parse_vars
 from runner.cli._mock_args import add_mock_outcome_arguments, mock_outcomes_from
 from runner.cli._own_server import server_client
 from runner.cli._server_args import (
@@ -68,16 +68,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "flow", type=Path, nargs="?", metavar="FLOW", help="the flow file (or give --message)"
-    )
-    parser.add_argument(
-        "--var",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a value for one of the flow's inputs (repeat for each input)",
-    )
+    add_flow_arguments(parser, optional_flow="or give --message")
     parser.add_argument("--to", metavar="NUMBER", help="the number to call (default: the flow's 'to')")
     parser.add_argument("--message", metavar="TEXT", help="call without a flow file and say TEXT")
     parser.add_argument(
