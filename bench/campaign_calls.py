@@ -5,28 +5,37 @@ same server's plain webhook turns, in one run.
         [--seconds 10] [--profile FILE]
 
 Every row runs on a server built the same way (bench/campaign_server.py): one process,
-the config's parts from ``build_server`` on the mock carrier, the app on a
-``BackgroundServer`` as ``callflow campaign run`` runs its own, bound to 127.0.0.1,
-every webhook's Twilio signature checked, a SQLite store in a fresh temporary data
-folder, the same log level. Rows of a round:
+the config's parts from ``build_server``, the app on a ``BackgroundServer`` as
+``callflow campaign run`` runs its own, bound to 127.0.0.1, every webhook's Twilio
+signature checked, a SQLite store in a fresh temporary data folder, the same log level,
+``webhook_security.max_in_flight_per_address`` at max(64, concurrency) for the load's one
+address. Rows of a round:
 
-- plain webhook turns: wrk (32 connections, 2 threads) posts the first webhook of a new
-  inbound call of examples/inbound-hotline.yaml, each its own CallSid, signed with the
-  mock carrier's key as the mock signs, after a warm-up; as bench/webhook_turn.py's
-  "first webhook of a new call" row, every call is counted on /metrics and in the store;
+- plain webhook turns: wrk (32 connections, 2 threads), in a process of its own, posts
+  the first webhook of a new inbound call of examples/inbound-hotline.yaml, each its own
+  CallSid, signed with the mock carrier's key as the mock signs, after a warm-up; as
+  bench/webhook_turn.py's "first webhook of a new call" row, every call is counted on
+  /metrics and in the store;
 - a campaign of N recipients (``--sizes``) of examples/outage-notice.yaml, from a
   generated recipients file (valid numbers, half national: ``--region US``), dialled
-  with ``cps=None`` and ``--concurrency`` calls in flight; the mock carrier answers each
-  call over HTTP through the same server: its status callbacks, the answer webhook, its
-  end. Timed from the first claim to the last outcome.
+  with ``cps=None`` and ``--concurrency`` calls in flight, timed from the first claim to
+  the last outcome, twice:
+  - via the Twilio provider against a carrier in another process: ``provider: twilio``
+    with its ``api_base`` at bench/carrier_stand_in.py, which answers the REST call
+    placing each call and then plays it over HTTP, signed with the config's auth token,
+    to the server's ``public_url`` (its own 127.0.0.1 address). Like the turns row, the
+    carrier's side runs on the other core, so this is the row the aim is judged on;
+  - on the mock carrier, the embedded default: it plays the carrier from inside the
+    server (its HTTP client, TwiML parsing and signing on the server's loop and CPU).
 
 A notify call costs about three webhooks, so the aim is calls/s at least a third of
 turns/s. The report gives both rates, the webhooks each call actually cost (from
-/metrics), both ratios, and the time per recipient at each size, which should stay flat.
-It checks every recipient ended ``done`` with outcome ``completed`` and every call's
-record is in the store, so the figures are of full runs; anything else exits 1.
-``--profile FILE`` runs one more campaign of the largest size under cProfile (on the
-server's thread) and prints where its time went.
+/metrics), both ratios, the out-of-process carrier's CPU, and the time per recipient at
+each size, which should stay flat. It checks every recipient ended ``done`` with outcome
+``completed``, every call's record is in the store, and the stand-in played every call
+to its end, so the figures are of full runs; anything else exits 1. ``--profile FILE``
+runs one more campaign of the largest size via the Twilio provider under cProfile (on
+the server's thread) and prints where its time went.
 """
 
 from __future__ import annotations
@@ -37,17 +46,16 @@ import json
 import math
 import shlex
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from campaign_profile import breakdown
+from campaign_report import CARRIER, JUDGED, MOCK, TURNS, CampaignRow, Round, report
 from campaign_rows import REGION, recipients_csv
 from carrier_requests import OUR_NUMBER, form_headers, inbound_form
 from server_process import PROJECT, BenchError, Server, check_answer, free_port, running
@@ -57,51 +65,38 @@ from wrk_load import ensure_wrk, pool_script, run_wrk
 from runner.store import STORE_FILENAME, open_store
 
 SERVER = PROJECT / "bench" / "campaign_server.py"
+STAND_IN = PROJECT / "bench" / "carrier_stand_in.py"
 HOTLINE = PROJECT / "examples" / "inbound-hotline.yaml"
 OUTAGE = PROJECT / "examples" / "outage-notice.yaml"
 WEBHOOK_PATH = "/voice/webhook"
 CAMPAIGN = "bench"  # campaign_server.CAMPAIGN
-TURNS = "plain webhook turns: the first webhook of a new call"
-# Webhooks a notify call costs: ringing, answered (the message), completed.
-WEBHOOKS_PER_CALL_AIMED = 3
+# The stand-in carrier's account: any SID and token do, as long as both sides share them.
+ACCOUNT_SID, AUTH_TOKEN = "AC" + "0" * 32, "bench-stand-in-token-0123456789"
 # Pool sizing for the turns row, as bench/turn_rows.py does it.
 POOL_MARGIN, POOL_FLOOR_PER_SECOND, WARMUP_RATE_BOUND = 3.0, 500, 5_000
 WARMUP_TAG, RUN_TAG = 11, 12
 
 
-@dataclass
-class CampaignRow:
-    recipients: int
-    seconds: float
-    cpu_seconds: float
-    calls: int
-    webhooks: float
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.calls / self.seconds
-
-    @property
-    def webhooks_per_call(self) -> float:
-        return self.webhooks / self.calls if self.calls else 0.0
-
-
-@dataclass
-class Round:
-    turns: WrkRow
-    campaigns: list[CampaignRow]
-
-
-def write_config(folder: Path, name: str, port: int, per_address: int) -> Path:
-    """Every row's config: only the port differs."""
+def write_config(folder: Path, name: str, port: int, per_address: int, carrier: str | None = None) -> Path:
+    """Every row's config: only the port differs, and the carrier when ``carrier`` names
+    the stand-in's base URL: Twilio there, whose webhooks come back to this server."""
     path = folder / f"callflow-{name}.yaml"
+    provider = "provider: mock\n"
+    if carrier is not None:
+        provider = (
+            "provider: twilio\n"
+            f"twilio: {{account_sid: {ACCOUNT_SID}, auth_token: {AUTH_TOKEN}, "
+            f"api_base: {json.dumps(carrier)}}}\n"
+            # The carrier is on this machine: the webhooks' URLs are the server's own
+            # address, as in tests/runner/cli/serve_process.py (build_server does not
+            # refuse a private public_url; 'callflow serve' would want --allow-private-url).
+            f"public_url: http://127.0.0.1:{port}\n"
+        )
     path.write_text(
-        f"provider: mock\n"
-        f'from_number: "{OUR_NUMBER}"\n'
+        provider + f'from_number: "{OUR_NUMBER}"\n'
         f"serve: {{bind: 127.0.0.1, port: {port}, path: {WEBHOOK_PATH}}}\n"
         f"inbound: {{policy: open, flow: {json.dumps(str(HOTLINE))}}}\n"
-        # All the load comes from 127.0.0.1: the mock carrier's and wrk's.
+        # All the load comes from 127.0.0.1: the carrier's and wrk's.
         f"webhook_security: {{max_in_flight_per_address: {per_address}}}\n"
         # The turns row leaves every call it starts in flight: none may be refused.
         "max_concurrent_calls: 1000000\n",
@@ -176,28 +171,60 @@ def turns_row(load: Load, per_address: int) -> tuple[WrkRow, str]:
 
 
 def campaign_row(
-    folder: Path, size: int, concurrency: int, per_address: int, profile: Path | None
+    folder: Path, size: int, concurrency: int, per_address: int, profile: Path | None, via: str = MOCK
 ) -> CampaignRow:
+    """A campaign of ``size`` on the mock carrier (``via`` MOCK) or via the Twilio provider
+    against the stand-in carrier in a process of its own (CARRIER)."""
     port = free_port()
-    name = f"campaign-{size}" + ("-profiled" if profile else "")
-    config = write_config(folder, name, port, per_address)
+    name = f"campaign-{size}" + ("-carrier" if via == CARRIER else "") + ("-profiled" if profile else "")
     recipients, data = folder / f"recipients-{size}.csv", folder / f"data-{name}"
     if not recipients.exists():
         recipients.write_text(recipients_csv(size), encoding="utf-8")
-    argv = [
-        sys.executable, str(SERVER), "campaign", str(config), str(data), str(OUTAGE), str(recipients),
-        "--concurrency", str(concurrency), "--region", REGION,
-        *(["--profile", str(profile)] if profile else []),
-    ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=PROJECT, timeout=3600)
-    if done.returncode != 0 or not done.stdout.strip():
-        raise BenchError(f"the campaign of {size:,} failed ({shlex.join(argv)}):\n{done.stderr[-2000:]}")
+    with contextlib.ExitStack() as stack:
+        carrier = None
+        if via == CARRIER:
+            carrier_port = free_port()
+            argv = [
+                sys.executable, str(STAND_IN), "--port", str(carrier_port),
+                "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
+            ]  # fmt: skip
+            carrier = stack.enter_context(
+                running(
+                    Server("the stand-in carrier", argv, carrier_port, "/healthz", folder / f"{name}.out")
+                )
+            )
+        config = write_config(folder, name, port, per_address, carrier.base if carrier else None)
+        argv = [
+            sys.executable, str(SERVER), "campaign", str(config), str(data), str(OUTAGE), str(recipients),
+            "--concurrency", str(concurrency), "--region", REGION,
+            *(["--profile", str(profile)] if profile else []),
+            *(["--carrier-stats", carrier.base + "/stats"] if carrier else []),
+        ]  # fmt: skip
+        carrier_cpu = carrier.cpu_seconds() if carrier else None
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=PROJECT, timeout=3600)
+        if carrier is not None and carrier_cpu is not None:
+            # The stand-in idles while the server starts and checks the rows: its CPU is the run's.
+            carrier_cpu = (carrier.cpu_seconds() or 0.0) - carrier_cpu
+        if done.returncode != 0 or not done.stdout.strip():
+            raise BenchError(f"the campaign of {size:,} failed ({shlex.join(argv)}):\n{done.stderr[-2000:]}")
+        played = httpx.get(carrier.base + "/stats", timeout=10).json() if carrier else None
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     row = CampaignRow(
-        size, figures["seconds"], figures["cpu_seconds"], figures["calls_placed"], figures["webhooks"]
+        via,
+        size,
+        figures["seconds"],
+        figures["cpu_seconds"],
+        figures["calls_placed"],
+        figures["webhooks"],
+        carrier_cpu,
     )
     row.problems.extend(f"the server counted {count:.0f} {kind}" for kind, count in figures["errors"].items())
     row.problems.extend(full_run_problems(data, size))
+    if played is not None and (played["placed"], played["finished"]) != (size, size):
+        row.problems.append(
+            f"the stand-in carrier placed {played['placed']:,} calls and played {played['finished']:,} "
+            f"to their end, {played['failed']:,} failed: {played['reasons']}"
+        )
     if row.calls != size:
         row.problems.append(f"{row.calls:,} calls placed for {size:,} recipients")
     return row
@@ -223,86 +250,12 @@ def full_run_problems(data: Path, size: int) -> list[str]:
 
 def run_round(load: Load, sizes: Sequence[int], concurrency: int, per_address: int) -> tuple[Round, str]:
     turns, note = turns_row(load, per_address)
-    campaigns = [campaign_row(load.folder, size, concurrency, per_address, None) for size in sizes]
+    campaigns = [
+        campaign_row(load.folder, size, concurrency, per_address, None, via)
+        for via in (CARRIER, MOCK)
+        for size in sizes
+    ]
     return Round(turns, campaigns), note
-
-
-def _median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
-def report(rounds: Sequence[Round], load: Load, concurrency: int, argv: Sequence[str]) -> bool:
-    """Print the tables; whether the run is clean."""
-    print(
-        "notify campaigns through the real server vs its plain webhook turns; every row on a server "
-        "built as 'callflow campaign run' builds its own (bench/campaign_server.py): mock carrier, "
-        "signatures checked, SQLite in a fresh data folder, one process a row"
-    )
-    print(f"  command: {shlex.join([sys.executable, str(Path(__file__)), *argv])}")
-    print(f"  {len(rounds)} round(s); medians, each ratio against its own round's turns/s")
-    print()
-    turns = [one.turns for one in rounds]
-    cpu = [row.cpu for row in turns if row.cpu is not None]
-    print(
-        f"Plain webhook turns, wrk: {load.connections} connections, {load.threads} threads, {load.seconds} s"
-    )
-    print("| what | turns/s | p50 ms | p99 ms | server CPU |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print(
-        f"| {TURNS} | {_median([row.run.rate for row in turns]):,.0f} "
-        f"| {_median([row.run.p50_ms for row in turns]):.2f} "
-        f"| {_median([row.run.p99_ms for row in turns]):.2f} "
-        f"| {f'{_median(cpu):.0%}' if cpu else '?'} |"
-    )
-    print()
-    print(
-        f"Campaigns of examples/outage-notice.yaml, cps=None (no pace limit), {concurrency} calls in flight"
-    )
-    print(
-        "| recipients | s | calls/s | ms a recipient | server CPU ms a recipient | webhooks a call "
-        "| webhooks/s | calls/s ÷ (turns/s ÷ 3) | calls/s ÷ turns/s |"
-    )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    per_recipient = {}
-    for index, first in enumerate(rounds[0].campaigns):
-        rows = [one.campaigns[index] for one in rounds]
-        ratios = [one.campaigns[index].rate / one.turns.run.rate for one in rounds]
-        rate = _median([row.rate for row in rows])
-        per_recipient[first.recipients] = _median([row.seconds / row.recipients for row in rows])
-        per_call = _median([row.webhooks_per_call for row in rows])
-        print(
-            f"| {first.recipients:,} | {_median([row.seconds for row in rows]):.1f} | {rate:,.0f} "
-            f"| {per_recipient[first.recipients] * 1e3:.2f} "
-            f"| {_median([row.cpu_seconds / row.recipients for row in rows]) * 1e3:.2f} | {per_call:.2f} "
-            f"| {rate * per_call:,.0f} | {_median(ratios) * WEBHOOKS_PER_CALL_AIMED:.2f} "
-            f"| {_median(ratios):.3f} |"
-        )
-    print()
-    smallest, largest = min(per_recipient), max(per_recipient)
-    if largest != smallest:
-        print(
-            f"per recipient: {per_recipient[smallest] * 1e3:.2f} ms at {smallest:,}, "
-            f"{per_recipient[largest] * 1e3:.2f} ms at {largest:,} "
-            f"(x{per_recipient[largest] / per_recipient[smallest]:.2f})"
-        )
-    aimed = _median([one.campaigns[-1].rate / one.turns.run.rate for one in rounds]) * WEBHOOKS_PER_CALL_AIMED
-    verdict = "met" if aimed >= 1 else "missed"
-    print(f"aim (calls/s at least turns/s ÷ 3) at {largest:,} recipients: {verdict}, {aimed:.2f} of it")
-    failed = False
-    for one in rounds:
-        for label, problems in [
-            (TURNS, [f"{one.turns.run.errors} errors counted by wrk"] * bool(one.turns.run.errors)
-             + one.turns.problems),
-            *[(f"campaign of {row.recipients:,}", row.problems) for row in one.campaigns],
-        ]:  # fmt: skip
-            for problem in problems:
-                failed = True
-                print(f"ERROR in {label}: {problem}")
-    if failed:
-        print("This run had errors: its figures are not for the README.")
-    elif largest < 10_000:
-        print("A campaign under 10,000 recipients is a smoke run: the README takes --sizes 1000,10000.")
-    return not failed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -322,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--sizes takes whole numbers separated by commas, not {args.sizes}")
     if min([*sizes, args.rounds, args.concurrency, args.seconds]) < 1 or args.warmup < 0:
         parser.error("--sizes, --rounds, --concurrency and --seconds take whole numbers, at least 1")
-    # Room for every call in flight from one address, the mock carrier's or wrk's.
+    # Room for every call in flight from one address, the carrier's or wrk's.
     per_address = max(64, args.concurrency)
     notes, rounds = [], []
     try:
@@ -336,7 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 notes.append(note)
             clean = report(rounds, load, args.concurrency, sys.argv[1:] if argv is None else argv)
             if args.profile is not None:
-                row = campaign_row(load.folder, max(sizes), args.concurrency, per_address, args.profile)
+                row = campaign_row(
+                    load.folder, max(sizes), args.concurrency, per_address, args.profile, JUDGED
+                )
                 print()
                 print("\n".join(breakdown(args.profile, row.recipients)))
                 print(f"(profiled: {row.rate:,.0f} calls/s, cProfile slows it down)")

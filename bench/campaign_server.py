@@ -1,8 +1,8 @@
-"""A callflow server on the mock carrier, built as ``callflow campaign run`` builds its own.
+"""A callflow server, built as ``callflow campaign run`` builds its own.
 
     .venv/bin/python bench/campaign_server.py serve CONFIG DATA_DIR FLOW --key-file FILE
     .venv/bin/python bench/campaign_server.py campaign CONFIG DATA_DIR FLOW RECIPIENTS.csv --concurrency N
-        [--region CC] [--profile FILE]
+        [--region CC] [--profile FILE] [--carrier-stats URL]
 
 Both modes make the same server in the same kind of process: the config read by
 ``runner.config``, the parts from ``runner.server.build_server`` with FLOW loaded, and
@@ -19,7 +19,9 @@ bench/campaign_calls.py compares like with like.
   seconds, and the process's CPU seconds, from the first claim to the last call's
   outcome; what the run says it did; and the server's own counts from /metrics.
   ``--profile`` writes cProfile's statistics of the server's thread (the webhooks, the
-  mock carrier and the campaign) for the run.
+  mock carrier and the campaign) for the run. On a carrier in another process (the
+  config's ``provider: twilio`` against bench/carrier_stand_in.py), ``--carrier-stats``
+  names its /stats, read until its last call is played, so /metrics counts every webhook.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ def campaign(
     region: str | None,
     concurrency: int,
     profile: Path | None,
+    carrier_stats: str | None,
 ) -> int:
     flow = create_campaign(config, data_dir, flow_path, recipients, region)
     server, parts = build(config, data_dir, flow_path)
@@ -153,9 +156,11 @@ def campaign(
 
     try:
         result = asyncio.run_coroutine_threadsafe(dial(), server.loop).result()
-        # The mock carrier's last status callbacks may still be on their way.
+        # The carrier's last status callbacks may still be on their way.
         while not getattr(parts.provider, "idle", True):
             time.sleep(0.01)
+        if carrier_stats is not None:
+            wait_for_carrier(carrier_stats)
         metrics = httpx.get(parts.local_url + "/metrics", timeout=10).text
     finally:
         server.stop()
@@ -166,6 +171,15 @@ def campaign(
         profiler.dump_stats(profile)
     print(json.dumps(result))
     return 0
+
+
+def wait_for_carrier(stats_url: str, timeout: float = 30.0) -> None:
+    """Until the carrier in another process has no call left in flight."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(stats_url, timeout=10).json()["in_flight"]:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the carrier still plays calls after {timeout:g} s: {stats_url}")
+        time.sleep(0.01)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     dialing.add_argument("--concurrency", type=int, required=True)
     dialing.add_argument("--region", help="the country of numbers written without one")
     dialing.add_argument("--profile", type=Path)
+    dialing.add_argument("--carrier-stats", help="an out-of-process carrier's /stats URL")
     args = parser.parse_args(argv)
     config = load_config(args.config, {})
     if args.mode == "serve":
@@ -194,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         concurrency=args.concurrency,
         profile=args.profile,
+        carrier_stats=args.carrier_stats,
     )
 
 

@@ -74,3 +74,16 @@ def test_a_campaign_without_pace_limit_ends_every_recipient_completed_through_th
     assert row.problems == []
     assert (row.recipients, row.calls) == (20, 20)
     assert row.webhooks_per_call == 3
+
+
+def test_a_campaign_via_the_twilio_provider_is_played_in_full_by_the_carrier_in_another_process(
+    bench: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    campaign_calls = bench("campaign_calls")
+    row = campaign_calls.campaign_row(
+        tmp_path, 20, concurrency=4, per_address=64, profile=None, via=campaign_calls.CARRIER
+    )
+    assert row.problems == []
+    assert (row.recipients, row.calls) == (20, 20)
+    assert row.webhooks_per_call == 3
+    assert row.carrier_cpu_seconds is not None
