@@ -72,14 +72,14 @@ class TwoTurnRun:
             self.error_samples.append(why)
 
 
-class _Connection:
+class KeptAliveConnection:
     """One keep-alive HTTP/1.1 connection to the server."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
         self.reader, self.writer, self.host = reader, writer, host
 
     @classmethod
-    async def open(cls, host: str, port: int) -> _Connection:
+    async def open(cls, host: str, port: int) -> KeptAliveConnection:
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer, f"{host}:{port}")
 
@@ -105,7 +105,7 @@ class _Connection:
 
 
 async def _call(
-    connection: _Connection, validator: RequestValidator, url: str, sid: str
+    connection: KeptAliveConnection, validator: RequestValidator, url: str, sid: str
 ) -> tuple[float, float]:
     """Both turns of one call; how long each took to be answered, in ms."""
     form = inbound_form(sid)
@@ -132,7 +132,7 @@ async def _call(
 async def _drive(url: str, calls_in_flight: int, seconds: float, tag: int) -> TwoTurnRun:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    connections = [await _Connection.open(host, port) for _ in range(calls_in_flight)]
+    connections = [await KeptAliveConnection.open(host, port) for _ in range(calls_in_flight)]
     run = TwoTurnRun(seconds=seconds)
     validator = official_validator()
     start = time.perf_counter()
@@ -152,7 +152,7 @@ async def _drive(url: str, calls_in_flight: int, seconds: float, tag: int) -> Tw
                 # The connection may hold half an answer: the next call starts on a new one.
                 connections[worker].close()
                 try:
-                    connections[worker] = await _Connection.open(host, port)
+                    connections[worker] = await KeptAliveConnection.open(host, port)
                 except OSError as refused:
                     run.failed(f"the caller stops: cannot connect again: {refused}")
                     return

@@ -87,3 +87,26 @@ def test_a_campaign_via_the_twilio_provider_is_played_in_full_by_the_carrier_in_
     assert (row.recipients, row.calls) == (20, 20)
     assert row.webhooks_per_call == 3
     assert row.carrier_cpu_seconds is not None
+
+
+def test_consult_turns_are_answered_with_the_agents_reply_against_gather_turns(
+    bench: Callable[[str], ModuleType], capsys: pytest.CaptureFixture[str]
+) -> None:
+    consult_turns = bench("consult_turns")
+    argv = [
+        "--seconds",
+        "1",
+        "--warmup",
+        "0",
+        "--rounds",
+        "1",
+        "--calls-in-flight",
+        "2",
+        "--turns-per-call",
+        "3",
+    ]
+    assert consult_turns.main(argv) == 0
+    shown = capsys.readouterr().out
+    rows = [line.split(" | ")[0] for line in shown.splitlines() if line.startswith("| ")]
+    assert rows == ["| what", "| ---", "| gather turn (no agent)", "| consult turn (agent stand-in)"]
+    assert "ERROR" not in shown
