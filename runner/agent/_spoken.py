@@ -6,7 +6,8 @@ Models do not always keep to the contract, so a reply is read defensively, in th
    payload is skipped;
 2. JSON: the whole text, else the inside of a fenced ```json block, else the slice from
    the first ``{`` to the last ``}``; its ``spoken`` is taken when it is a string;
-3. else a ``"spoken": "..."`` pair found in the text, its string decoded as JSON;
+3. else a ``"spoken": "..."`` pair found in the text, its string decoded as JSON (a
+   string cut short at the end of the text, by max_tokens, is said as far as it goes);
 4. else plain text: code fences dropped, and while more than one paragraph remains a
    leading paragraph of planning is dropped;
 5. white space collapsed; empty means nothing is spoken.
@@ -35,6 +36,8 @@ _THINK_OPEN = re.compile(r"<think>.*\Z", re.DOTALL | re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"\A.*?</think>", re.DOTALL | re.IGNORECASE)
 _JSON_FENCE = re.compile(r"```json[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
 _SPOKEN_PAIR = re.compile(r'"spoken"\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
+# The same pair whose string runs to the end of the text: a reply cut short by max_tokens.
+_SPOKEN_CUT_SHORT = re.compile(r'"spoken"\s*:\s*"((?:[^"\\]|\\.)*)\\?\Z', re.DOTALL)
 _FENCE_LINE = re.compile(r"^[ \t]*```[^\n]*$", re.MULTILINE)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _PLANNING_HEAD = re.compile(r"(thinking process|reasoning\s*:|analysis\s*:)", re.IGNORECASE)
@@ -91,7 +94,7 @@ def _spoken_from_json(text: str) -> str | None:
 
 
 def _spoken_from_pair(text: str) -> str | None:
-    match = _SPOKEN_PAIR.search(text)
+    match = _SPOKEN_PAIR.search(text) or _SPOKEN_CUT_SHORT.search(text)
     if match is None:
         return None
     decoded = _json(f'"{match.group(1)}"')

@@ -62,6 +62,12 @@ REPLIES = [
     pytest.param('{"spoken": "Line one.\nLine two."}', "Line one. Line two.", id="raw-line-break-in-string"),
     # Rule 3: a "spoken" pair in text that is not JSON.
     pytest.param(
+        '{"spoken": "Your refund was sent on Monday and should reach you',
+        "Your refund was sent on Monday and should reach you",
+        id="spoken-string-cut-short-by-max-tokens",
+    ),
+    pytest.param('{"spoken": "Say \\"yes\\" or \\', 'Say "yes" or', id="cut-short-after-escapes"),
+    pytest.param(
         'Answer: {"spoken": "Press {1} for sales."  , oops} and {"note": 1}',
         "Press {1} for sales.",
         id="pair-when-the-braces-do-not-parse",
