@@ -11,19 +11,16 @@ whose raw-stream connection this reuses). A turn is one of the caller's words an
 
 from __future__ import annotations
 
-import asyncio
 import html
-import importlib.util
 import re
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from carrier_requests import call_sid, inbound_form, official_validator
-from two_turn_calls import KEPT_ERRORS, KeptAliveConnection, TurnError
+from two_turn_calls import KEPT_ERRORS, KeptAliveConnection, TurnError, call_after_call, run_on_uvloop
 
 if TYPE_CHECKING:
     # twilio ships no type information.
@@ -110,35 +107,15 @@ class _Caller:
 async def _drive(
     url: str, calls_in_flight: int, seconds: float, turns: int, expected: str, tag: int
 ) -> SpeechTurnRun:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    connections = [await KeptAliveConnection.open(host, port) for _ in range(calls_in_flight)]
     run = SpeechTurnRun(seconds=seconds)
     deadline = time.perf_counter() + seconds
     caller = _Caller(run, official_validator(), url, deadline)
 
-    async def calls(worker: int) -> None:
-        number = 0
-        while time.perf_counter() < deadline:
-            number += 1
-            run.calls_started += 1
-            try:
-                await caller.call(connections[worker], call_sid(tag, worker, number), turns, expected)
-            except (OSError, asyncio.IncompleteReadError, TurnError) as error:
-                run.failed(f"{type(error).__name__}: {error}")
-                # The connection may hold half an answer: the next call starts on a new one.
-                connections[worker].close()
-                try:
-                    connections[worker] = await KeptAliveConnection.open(host, port)
-                except OSError as refused:
-                    run.failed(f"the caller stops: cannot connect again: {refused}")
-                    return
+    async def place(connection: KeptAliveConnection, worker: int, number: int) -> None:
+        run.calls_started += 1
+        await caller.call(connection, call_sid(tag, worker, number), turns, expected)
 
-    try:
-        await asyncio.gather(*(calls(worker) for worker in range(calls_in_flight)))
-    finally:
-        for connection in connections:
-            connection.close()
+    await call_after_call(url, calls_in_flight, deadline, place, run.failed)
     return run
 
 
@@ -147,11 +124,4 @@ def drive_speech_turns(
 ) -> SpeechTurnRun:
     """Calls of ``turns`` speech turns each against the webhook at ``url`` for ``seconds``;
     ``tag`` goes into every CallSid, so two runs never share one."""
-    # On uvloop where it is installed, as the servers are: the load's own cost stays small.
-    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
-    if importlib.util.find_spec("uvloop") is not None:
-        import uvloop
-
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(_drive(url, calls_in_flight, seconds, turns, expected, tag))
+    return run_on_uvloop(_drive(url, calls_in_flight, seconds, turns, expected, tag))

@@ -22,9 +22,9 @@ import importlib.util
 import re
 import statistics
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from carrier_requests import SECOND_TURN_DIGITS, call_sid, gather_form, inbound_form, official_validator
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 _ACTION = re.compile(r'<Gather [^>]*action="([^"]+)"')
 #: Errors kept word for word in a run's report; the rest are only counted.
 KEPT_ERRORS = 5
+
+T = TypeVar("T")
 
 
 class TurnError(Exception):
@@ -129,49 +131,62 @@ async def _call(
     return (answered - began) * 1000, (ended - answered) * 1000
 
 
-async def _drive(url: str, calls_in_flight: int, seconds: float, tag: int) -> TwoTurnRun:
+async def call_after_call(
+    url: str,
+    calls_in_flight: int,
+    deadline: float,
+    place: Callable[[KeptAliveConnection, int, int], Awaitable[None]],
+    failed: Callable[[str], None],
+) -> None:
+    """``calls_in_flight`` callers, each placing one call after another on a kept-alive
+    connection of its own until ``deadline``: ``place(connection, worker, number)``. A call
+    that fails is told to ``failed``, and its caller goes on on a new connection."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     connections = [await KeptAliveConnection.open(host, port) for _ in range(calls_in_flight)]
-    run = TwoTurnRun(seconds=seconds)
-    validator = official_validator()
-    start = time.perf_counter()
-    deadline = start + seconds
 
     async def caller(worker: int) -> None:
         number = 0
         while time.perf_counter() < deadline:
             number += 1
-            run.started += 1
             try:
-                first, second = await _call(
-                    connections[worker], validator, url, call_sid(tag, worker, number)
-                )
+                await place(connections[worker], worker, number)
             except (OSError, asyncio.IncompleteReadError, TurnError) as error:
-                run.failed(f"{type(error).__name__}: {error}")
+                failed(f"{type(error).__name__}: {error}")
                 # The connection may hold half an answer: the next call starts on a new one.
                 connections[worker].close()
                 try:
                     connections[worker] = await KeptAliveConnection.open(host, port)
                 except OSError as refused:
-                    run.failed(f"the caller stops: cannot connect again: {refused}")
+                    failed(f"the caller stops: cannot connect again: {refused}")
                     return
-                continue
-            run.finished += 1
-            run.first_ms.append(first)
-            run.second_ms.append(second)
-            if time.perf_counter() <= deadline:
-                run.calls += 1
 
     try:
         await asyncio.gather(*(caller(worker) for worker in range(calls_in_flight)))
     finally:
         for connection in connections:
             connection.close()
+
+
+async def _drive(url: str, calls_in_flight: int, seconds: float, tag: int) -> TwoTurnRun:
+    run = TwoTurnRun(seconds=seconds)
+    validator = official_validator()
+    deadline = time.perf_counter() + seconds
+
+    async def place(connection: KeptAliveConnection, worker: int, number: int) -> None:
+        run.started += 1
+        first, second = await _call(connection, validator, url, call_sid(tag, worker, number))
+        run.finished += 1
+        run.first_ms.append(first)
+        run.second_ms.append(second)
+        if time.perf_counter() <= deadline:
+            run.calls += 1
+
+    await call_after_call(url, calls_in_flight, deadline, place, run.failed)
     return run
 
 
-def _run(main: Coroutine[Any, Any, TwoTurnRun]) -> TwoTurnRun:
+def run_on_uvloop(main: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop where it is installed, as the servers do: the driver's own cost stays small."""
     factory: Callable[[], asyncio.AbstractEventLoop] | None = None
     if importlib.util.find_spec("uvloop") is not None:
@@ -187,4 +202,4 @@ def drive_two_turn_calls(url: str, *, calls_in_flight: int, seconds: float, tag:
 
     ``tag`` goes into every CallSid, so two runs never share one.
     """
-    return _run(_drive(url, calls_in_flight, seconds, tag))
+    return run_on_uvloop(_drive(url, calls_in_flight, seconds, tag))
