@@ -14,6 +14,7 @@ from runner.campaigns import (
     NotifyScript,
     PhoneError,
     RecipientsFileError,
+    RunOptions,
     WindowError,
     check_recipients,
     read_recipients,
@@ -30,6 +31,8 @@ from runner.cli._server_args import add_server_arguments, data_dir_for
 from runner.simulate import SPEECH_CHARS_PER_SECOND
 
 RAW = argparse.RawDescriptionHelpFormatter
+#: How a campaign dials unless told otherwise: the same for the CLI and the control API.
+DEFAULTS = RunOptions()
 
 HELP = "call every recipient of a CSV file with one notify flow: run, status, list, report, cancel"
 DESCRIPTION = """\
@@ -179,24 +182,32 @@ def _add_run_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     add_server_arguments(run_parser)
     run_parser.add_argument(
-        "--cps", type=_positive, default=1.0, metavar="N", help="calls started a second (default: 1)"
+        "--cps",
+        type=_positive,
+        default=float(DEFAULTS.cps or 1),
+        metavar="N",
+        help=f"calls started a second (default: {DEFAULTS.cps})",
     )
     run_parser.add_argument(
-        "--concurrency", type=_whole, default=10, metavar="N", help="calls in flight at most (default: 10)"
+        "--concurrency",
+        type=_whole,
+        default=DEFAULTS.concurrency,
+        metavar="N",
+        help=f"calls in flight at most (default: {DEFAULTS.concurrency})",
     )
     run_parser.add_argument(
         "--max-attempts",
         type=_whole,
-        default=3,
+        default=DEFAULTS.max_attempts,
         metavar="N",
-        help="calls to one recipient at most (default: 3)",
+        help=f"calls to one recipient at most (default: {DEFAULTS.max_attempts})",
     )
     run_parser.add_argument(
         "--retry-delay",
         type=_delay,
-        default=60.0,
+        default=DEFAULTS.retry_base_delay,
         metavar="SECONDS",
-        help="wait before the first retry, doubled for each next one (default: 60)",
+        help=f"wait before the first retry, doubled each time (default: {DEFAULTS.retry_base_delay:g})",
     )
     run_parser.add_argument(
         "--window",

@@ -17,20 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+# A request as the carriers' stand-in records it: the same for this one.
+from tests.runner.providers.carrier_server import Recorded
+
 #: The API key the tests configure; a test asserts it never shows in a message.
 API_KEY = "sk-test-SECRET-4242"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    #: Header names in lower case.
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass(frozen=True)
