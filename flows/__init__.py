@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flows._checks.schema import check_schema
 from flows._compile import (
+    CONSULT_TOOLS,
+    DEFAULT_CONSULT_TIMEOUT,
     Flow,
     FlowConsult,
     FlowGather,
@@ -31,6 +33,8 @@ from flows._templates import BUILTINS, environment, template_fields
 
 __all__ = [
     "BUILTINS",
+    "CONSULT_TOOLS",
+    "DEFAULT_CONSULT_TIMEOUT",
     "Data",
     "Document",
     "Flow",

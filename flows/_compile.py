@@ -25,6 +25,8 @@ from flows._templates import environment
 DEFAULT_GATHER: dict[str, Any] = {"input": ["dtmf"], "finish_on_key": "#", "timeout": 5, "retries": 1}
 DEFAULT_CONSULT_TURNS = 10
 DEFAULT_CONSULT_TIMEOUT = 10.0
+#: The call actions a consult step may offer the agent, as tools.
+CONSULT_TOOLS = ("end_call", "send_dtmf", "transfer", "set")
 RESERVED_ON_KEYS = ("no_input", "no_match", "any")
 #: The step machine's states before the first step and after the last. Step ids
 #: cannot contain parentheses, so these never collide with a step.
@@ -99,10 +101,18 @@ class Route:
 class FlowConsult:
     prompt: Text
     max_turns: int
-    #: Seconds to wait for the agent's reply.
-    timeout: float
+    #: Seconds to wait for the agent's reply; None: the agent's own timeout (else 10).
+    timeout: float | None
     #: Seconds each turn waits for the caller's speech.
     listen: float
+    #: The call actions the agent may take by function calling (CONSULT_TOOLS), in the flow's order.
+    tools: tuple[str, ...] = ()
+    #: Where the transfer tool may connect the caller: (name, number template), in the flow's order.
+    transfer_to: tuple[tuple[str, Text], ...] = ()
+    #: Overrides of the config's agent settings for this step.
+    model: str | None = None
+    system_prompt: str | None = None
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -272,11 +282,17 @@ def _step(step_id: str, body: dict[str, Any], defaults: dict[str, Any]) -> Step:
     consult = None
     if "consult" in body:
         spec = body["consult"]
+        timeout = spec.get("timeout")
         consult = FlowConsult(
             prompt=Text.of(spec["prompt"]),
             max_turns=int(spec.get("max_turns", DEFAULT_CONSULT_TURNS)),
-            timeout=float(spec.get("timeout", DEFAULT_CONSULT_TIMEOUT)),
+            timeout=None if timeout is None else float(timeout),
             listen=float(spec.get("listen", defaults["timeout"])),
+            tools=tuple(spec.get("tools", ())),
+            transfer_to=tuple((name, Text.of(to)) for name, to in spec.get("transfer_to", {}).items()),
+            model=spec.get("model"),
+            system_prompt=spec.get("system_prompt"),
+            fallback=spec.get("fallback"),
         )
     return Step(
         id=step_id,

@@ -61,6 +61,10 @@ def template_fields(data: Data) -> Iterator[tuple[NodePath, str]]:
         consult = step.get("consult")
         if isinstance(consult, dict):
             yield from _texts(consult.get("prompt"), (*base, "consult", "prompt"))
+            targets = consult.get("transfer_to")
+            if isinstance(targets, dict):
+                for name, number in targets.items():
+                    yield from _texts(number, (*base, "consult", "transfer_to", name))
 
 
 def _texts(value: Data, path: NodePath) -> Iterator[tuple[NodePath, str]]:

@@ -17,9 +17,10 @@ from flows import (
     load_document,
     load_flow,
 )
+from runner.agent import ModelReply, ToolCall
 from runner.engine import FlowEngine, InputError, bind_inputs
 from runner.script import ScriptError, parse_inputs
-from runner.simulate import AgentEndpoint, simulate
+from runner.simulate import AgentEndpoint, SuppliedReply, simulate
 from runner.types import CallRecord
 
 TEST_SCHEMA = "flowtest.schema.json"
@@ -120,7 +121,7 @@ def _run_case(engine: FlowEngine, case: dict[str, Any], agent: AgentEndpoint | N
     try:
         variables = bind_inputs(engine.flow, {name: _as_text(v) for name, v in case.get("vars", {}).items()})
         script = parse_inputs([_as_text(item) for item in case.get("inputs", [])])
-        replies = case.get("agent_replies", [])
+        replies = [_supplied_reply(reply) for reply in case.get("agent_replies", [])]
         record = simulate(engine, variables, script, replies, agent=agent, call_id="test")
     except (InputError, ScriptError) as error:
         result.failures.append(f"cannot run: {error}")
@@ -128,6 +129,17 @@ def _run_case(engine: FlowEngine, case: dict[str, Any], agent: AgentEndpoint | N
     result.record = record
     result.failures.extend(_compare(case["expect"], record))
     return result
+
+
+def _supplied_reply(reply: str | dict[str, Any]) -> SuppliedReply:
+    """A case's agent reply: its text, or (a mapping) a model reply that calls tools."""
+    if isinstance(reply, str):
+        return reply
+    calls = tuple(
+        ToolCall(name=call["name"], arguments=call.get("arguments", {}), id=f"call-{index}")
+        for index, call in enumerate(reply["tool_calls"])
+    )
+    return ModelReply(content=reply.get("content", ""), tool_calls=calls)
 
 
 def _compare(expect: dict[str, Any], record: CallRecord) -> Iterator[str]:
@@ -141,6 +153,8 @@ def _compare(expect: dict[str, Any], record: CallRecord) -> Iterator[str]:
             )
     if "digits_sent" in expect and expect["digits_sent"] != record.digits_sent:
         yield f"digits_sent: expected {_list(expect['digits_sent'])}, got {_list(record.digits_sent)}"
+    if "transfers" in expect and expect["transfers"] != record.transfers:
+        yield f"transfers: expected {_list(expect['transfers'])}, got {_list(record.transfers)}"
     if "says" in expect:
         missing = _missing_phrase(expect["says"], record.said)
         if missing is not None:

@@ -20,9 +20,10 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
+from typing import TypeAlias
 
 from flows import Data, Flow, Text, e164_problem
-from runner.agent import ConsultAgent, ModelReply, spoken_text
+from runner.agent import AgentAnswer, ConsultAgent, ModelReply, spoken_text, supplied_answer
 from runner.config import AgentSettings
 from runner.engine import Call, FlowEngine, InputError, render_before_call
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
@@ -76,6 +77,10 @@ def read_reply(raw: str) -> str:
     return spoken_text(ModelReply(content=raw))
 
 
+#: A supplied agent reply: its raw text, or a whole model reply (with tool calls).
+SuppliedReply: TypeAlias = str | ModelReply
+
+
 class AgentEndpoint:
     """A real agent for the consult turns of simulated calls, asked as the server asks it
     (``ConsultAgent``): a timeout or an error says the fallback line. Synchronous, on an
@@ -86,7 +91,7 @@ class AgentEndpoint:
         self._loop = asyncio.Runner()
         self._agent = ConsultAgent(settings)
 
-    def reply(self, consult: Consult, transcript: Sequence[TranscriptEntry]) -> str:
+    def reply(self, consult: Consult, transcript: Sequence[TranscriptEntry]) -> AgentAnswer:
         return self._loop.run(self._agent.reply("simulated", consult, transcript, consult.timeout))
 
     def close(self) -> None:
@@ -123,7 +128,7 @@ class _Simulation:
         engine: FlowEngine,
         call: Call,
         script: Iterable[CallerAction],
-        agent_replies: Iterable[str],
+        agent_replies: Iterable[SuppliedReply],
         agent: AgentEndpoint | None,
         clock: float,
     ) -> None:
@@ -169,15 +174,20 @@ class _Simulation:
             if isinstance(action, Gather):
                 return self._answer(action)
             if isinstance(action, Consult):
-                reply = self._agent_reply(action)
-                self.clock += AGENT_REPLY_SECONDS if reply is not None else action.timeout
-                return self.send(AgentReply(id=self._id(), at=self.clock, text=reply))
+                answer = self._agent_answer(action)
+                if answer is None:
+                    self.clock += action.timeout
+                    return self.send(AgentReply(id=self._id(), at=self.clock, text=None))
+                self.clock += AGENT_REPLY_SECONDS
+                return self.send(answer.event(id=self._id(), at=self.clock))
         return []
 
-    def _agent_reply(self, consult: Consult) -> str | None:
+    def _agent_answer(self, consult: Consult) -> AgentAnswer | None:
         """The next supplied reply, else the real agent's; None: the agent does not answer."""
         if self.replies:
-            return read_reply(self.replies.popleft())
+            supplied = self.replies.popleft()
+            reply = ModelReply(content=supplied) if isinstance(supplied, str) else supplied
+            return supplied_answer(reply, consult, self.call.id)
         if self.agent is not None:
             return self.agent.reply(consult, self.call.record.transcript)
         return None
@@ -237,7 +247,7 @@ def simulate(
     engine: FlowEngine,
     variables: Mapping[str, Data],
     script: Iterable[CallerAction] = (),
-    agent_replies: Iterable[str] = (),
+    agent_replies: Iterable[SuppliedReply] = (),
     *,
     agent: AgentEndpoint | None = None,
     call_id: str | None = None,
@@ -245,8 +255,8 @@ def simulate(
 ) -> CallRecord:
     """Run one call of ``engine``'s flow to its end and return its record.
 
-    ``agent_replies`` are the agent's raw replies to consult steps, in order; ``agent``
-    answers those left over.
+    ``agent_replies`` are the agent's replies to consult steps, in order (raw text, or a
+    whole model reply with tool calls); ``agent`` answers those left over.
 
     Raises InputError when ``to`` does not render to an E.164 number: that is checked
     before any dialing, as on a real carrier.

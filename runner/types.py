@@ -99,10 +99,42 @@ class NoInput(InputEventBase):
     pass
 
 
+# What the agent may do in a consult step besides speaking: the step's tools, checked.
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEndCall:
+    """Hang up once the agent's words are said."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSendDigits:
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTransfer:
+    #: The number (E.164) of the step's transfer_to entry the agent chose.
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSet:
+    name: str
+    value: str | int | float | bool
+
+
+AgentAction: TypeAlias = AgentEndCall | AgentSendDigits | AgentTransfer | AgentSet
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentReply(Event):
     #: None when the agent did not answer within the consult's timeout.
     text: str | None
+    #: The agent says the step's conversation is over: the call goes on to the step's next.
+    done: bool = False
+    #: The call actions it took, in order (only those the step offers).
+    actions: tuple[AgentAction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,7 +221,20 @@ class Consult:
 
     prompt: str
     heard: str
+    #: Seconds to wait for the reply: the step's timeout, else the default (10).
     timeout: float
+    #: The step's own timeout, which replaces the agent's; None when the step sets none.
+    own_timeout: float | None = None
+    #: The tools the step offers the agent (end_call, send_dtmf, transfer, set).
+    tools: tuple[str, ...] = ()
+    #: For the transfer tool: (name, E.164 number) the agent may choose from.
+    transfer_to: tuple[tuple[str, str], ...] = ()
+    #: For the set tool: the variables the agent may give a value.
+    settable: tuple[str, ...] = ()
+    #: The step's overrides of the agent's settings.
+    model: str | None = None
+    system_prompt: str | None = None
+    fallback: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +308,8 @@ class CallRecord:
     path: list[str] = field(default_factory=list)
     digits_sent: list[str] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
+    #: The numbers the caller was connected to (a step's transfer, the agent's), in order.
+    transfers: list[str] = field(default_factory=list)
 
     @property
     def said(self) -> list[str]:
@@ -303,6 +350,7 @@ class CallRecord:
             ],
             "path": list(self.path),
             "digits_sent": list(self.digits_sent),
+            "transfers": list(self.transfers),
             "turns": [
                 {
                     "step": turn.step,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from flows._checks.consult import check_consults
 from flows._checks.loops import check_loops
 from flows._checks.references import check_references
 from flows._checks.schema import check_schema
@@ -23,6 +24,7 @@ SEMANTIC_CHECKS: tuple[Check, ...] = (
     check_templates,
     check_values,
     check_loops,
+    check_consults,
 )
 
 

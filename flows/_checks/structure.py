@@ -62,11 +62,12 @@ def check_structure(flow: FlowView) -> Iterator[Problem]:
                 f"step '{step.id}' has both '{parts[0]}' and '{parts[1]}'; a step does one of "
                 "gather, consult or transfer: split it into two steps",
             )
-        if "on" in step.body and "gather" not in step.body:
+        if "on" in step.body and "gather" not in step.body and "consult" not in step.body:
             yield error(
                 step.at("on"),
                 ON_WITHOUT_GATHER,
-                f"step '{step.id}' has 'on' but no 'gather'; 'on' routes the caller's answer to a gather",
+                f"step '{step.id}' has 'on' but no 'gather'; 'on' routes the caller's answer to a gather "
+                "(or a consult's keywords)",
             )
         if "next" in step.body and step.body.get("hangup") is True:
             yield error(

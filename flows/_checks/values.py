@@ -12,7 +12,7 @@ from flows._document import Data, NodePath
 from flows._phone import e164_problem
 from flows._problems import Problem, Severity
 from flows._templates import environment
-from flows._view import RESERVED_ON_KEYS, FlowView, StepView, as_str
+from flows._view import RESERVED_ON_KEYS, FlowView, StepView, as_dict, as_str
 
 PHONE_NUMBER = "phone-number"
 DTMF_CHARACTERS = "dtmf-characters"
@@ -61,6 +61,10 @@ def _is_template(text: str) -> bool:
 def _phone_numbers(flow: FlowView) -> Iterator[Problem]:
     numbers: list[tuple[NodePath, Data]] = [(("to",), flow.top.get("to")), (("from",), flow.top.get("from"))]
     numbers.extend((step.at("transfer"), step.body.get("transfer")) for step in flow.steps)
+    for step in flow.steps:
+        consult = as_dict(step.body.get("consult"))
+        for name, number in as_dict(consult.get("transfer_to")).items():
+            numbers.append((step.at("consult", "transfer_to", name), number))
     for path, value in numbers:
         if isinstance(value, str) and not _is_template(value):
             reason = e164_problem(value)

@@ -8,13 +8,14 @@ them. ``AgentPools`` holds one connection pool per server for the whole process.
 from __future__ import annotations
 
 from runner.agent._client import AgentClient, AgentPools
-from runner.agent._consult import ConsultAgent, conversation
+from runner.agent._consult import AgentAnswer, ConsultAgent, conversation, supplied_answer
 from runner.agent._errors import AgentError, AgentStatusError, AgentTimeout
 from runner.agent._reply import ChatMessage, ModelReply, ToolCall, ToolSpec
-from runner.agent._spoken import SPOKEN_CONTRACT, spoken_text, with_contract
+from runner.agent._spoken import SPOKEN_CONTRACT, Spoken, read_spoken, spoken_text, with_contract
 
 __all__ = [
     "SPOKEN_CONTRACT",
+    "AgentAnswer",
     "AgentClient",
     "AgentError",
     "AgentPools",
@@ -23,9 +24,12 @@ __all__ = [
     "ChatMessage",
     "ConsultAgent",
     "ModelReply",
+    "Spoken",
     "ToolCall",
     "ToolSpec",
     "conversation",
+    "read_spoken",
     "spoken_text",
+    "supplied_answer",
     "with_contract",
 ]

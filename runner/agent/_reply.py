@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class ChatMessage(TypedDict):
-    """One turn of the conversation as the API takes it; the system prompt is added by the client."""
+    """One turn of the conversation as the API takes it; the system prompt is added by the client.
 
-    role: Literal["user", "assistant"]
+    An assistant turn that called tools carries them (``tool_calls``, in the API's shape),
+    and each call's result follows as a ``tool`` turn naming it (``tool_call_id``)."""
+
+    role: Literal["user", "assistant", "tool"]
     content: str
+    tool_calls: NotRequired[list[dict[str, Any]]]
+    tool_call_id: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class ToolCall:
     arguments: Mapping[str, Any]
     #: The API's id of the call, for answering it in a later turn; "" when the server gave none.
     id: str = ""
+
+    def as_api(self) -> dict[str, Any]:
+        """The call as an assistant turn carries it back to the API."""
+        function = {"name": self.name, "arguments": json.dumps(dict(self.arguments))}
+        return {"id": self.id, "type": "function", "function": function}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ def transcript(record: CallRecord, how: str) -> str:
         where = f"[{entry.step}] " if entry.step else ""
         speaker = "caller" if entry.speaker is Speaker.CALLER else entry.speaker.value
         lines.append(f"  {speaker:<7}{where}{entry.text}")
+    if record.transfers:
+        lines.append(f"  transferred to: {', '.join(record.transfers)}")
     if record.error:
         lines.append(f"error: {record.error}")
     reason = record.end_reason.value if record.end_reason else "not ended"

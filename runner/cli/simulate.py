@@ -57,7 +57,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_agent_arguments(parser)
     parser.add_argument(
-        "--json", action="store_true", help="print one JSON object: flow, path, said, digits_sent, end_reason"
+        "--json",
+        action="store_true",
+        help="print one JSON object: flow, path, said, digits_sent, transfers, end_reason",
     )
     add_server_arguments(parser)
     parser.set_defaults(handler=run)
@@ -94,6 +96,7 @@ def summary(record: CallRecord) -> dict[str, object]:
         "path": record.path,
         "said": record.said,
         "digits_sent": record.digits_sent,
+        "transfers": record.transfers,
         "end_reason": record.end_reason.value if record.end_reason else None,
         "error": record.error,
     }

@@ -1,8 +1,9 @@
 """What a call's steps ask of the carrier, each written into the call's record as it is asked.
 
-Speech goes into the transcript, sent digits into ``digits_sent``, a turn that listens
-into ``turns``. The texts are the flow's, rendered from the call's variables: a template
-that fails raises TemplateFailure, which ends that call and nothing else.
+Speech goes into the transcript, sent digits into ``digits_sent``, transfers into
+``transfers``, a turn that listens into ``turns``. The texts are the flow's, rendered
+from the call's variables: a template that fails raises TemplateFailure, which ends
+that call and nothing else.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from typing import Any
 from flows import Step, Text, Voice
 from runner.engine import _lifecycle as lifecycle
 from runner.engine._call import Call
-from runner.types import Action, Gather, Pause, Play, SendDigits, Speak, Speaker, TranscriptEntry, Turn
+from runner.types import (
+    Action,
+    Gather,
+    Pause,
+    Play,
+    SendDigits,
+    Speak,
+    Speaker,
+    TranscriptEntry,
+    Transfer,
+    Turn,
+)
 
 
 class TemplateFailure(Exception):
@@ -47,6 +59,18 @@ def speak(
 def send_digits(call: Call, digits: str, actions: list[Action]) -> None:
     actions.append(SendDigits(digits))
     call.record.digits_sent.append(digits)
+
+
+def transfer(call: Call, to: str, actions: list[Action]) -> None:
+    actions.append(Transfer(to))
+    call.record.transfers.append(to)
+
+
+def assign(call: Call, step: Step) -> None:
+    """A step's ``set``, in order: a text is rendered (and may use the values set before it)."""
+    for name, value in step.assignments:
+        where = f"step '{step.id}' set.{name}"
+        call.context[name] = render_text(value, call.context, where) if isinstance(value, Text) else value
 
 
 def prompt(call: Call, step: Step, voice: Voice, now: float, actions: list[Action]) -> None:

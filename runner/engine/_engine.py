@@ -13,8 +13,24 @@ from typing import Any
 
 from flows import Data, Flow, FlowConsult, Step, Text
 from runner.engine import _lifecycle as lifecycle
-from runner.engine._actions import TemplateFailure, open_turn, prompt, render_text, send_digits, speak
+from runner.engine._actions import (
+    TemplateFailure,
+    assign,
+    open_turn,
+    prompt,
+    render_text,
+    send_digits,
+    speak,
+    transfer,
+)
 from runner.engine._call import Call
+from runner.engine._consult import (
+    ReplyLeads,
+    carry_out_reply,
+    consult_action,
+    pending_consult,
+    settable_names,
+)
 from runner.engine._machine import BareMachine
 from runner.engine._matching import answer_of, gather_of, match_digits, match_speech, takes_answers
 from runner.engine._snapshot import restore_call, state_of
@@ -40,7 +56,6 @@ from runner.types import (
     Speech,
     Timer,
     TranscriptEntry,
-    Transfer,
     Turn,
 )
 
@@ -56,6 +71,7 @@ class FlowEngine:
         self.flow = flow
         self._new_token = new_token
         self._steps = BareMachine(**flow.machine_config(), model_attribute="step")
+        self._settable = settable_names(flow)
 
     # -- calls -------------------------------------------------------------------
 
@@ -241,13 +257,7 @@ class FlowEngine:
 
     def _run_step(self, call: Call, step: Step, now: float, actions: list[Action]) -> str | None:
         """Do a step's parts; the id of the step to enter next, or None to stop here."""
-        for name, value in step.assignments:
-            rendered = (
-                render_text(value, call.context, f"step '{step.id}' set.{name}")
-                if isinstance(value, Text)
-                else value
-            )
-            call.context[name] = rendered
+        assign(call, step)
         prompt(call, step, self.flow.voice, now, actions)
         if step.send_digits is not None:
             digits = render_text(step.send_digits, call.context, f"step '{step.id}' send_digits")
@@ -260,7 +270,7 @@ class FlowEngine:
             self._listen(call, step, now, actions)
             return None
         if step.transfer is not None:
-            actions.append(Transfer(render_text(step.transfer, call.context, f"step '{step.id}' transfer")))
+            transfer(call, render_text(step.transfer, call.context, f"step '{step.id}' transfer"), actions)
         return self._after(call, step, now, actions)
 
     def _after(self, call: Call, step: Step, now: float, actions: list[Action]) -> str | None:
@@ -337,14 +347,22 @@ class FlowEngine:
     def _consult_input(
         self, call: Call, step: Step, consult: FlowConsult, heard: str, now: float, actions: list[Action]
     ) -> None:
-        if not heard:
-            call.consult_turns += 1
-            self._next_consult_turn(call, step, consult, now, actions)
+        """The caller's words (or silence, "") at a consult step: a keyword of ``on`` ends
+        the conversation there; anything else, silence too, goes to the agent, which may
+        answer or re-prompt."""
+        route = match_speech(step, heard) if heard and step.routes else None
+        if route is not None:
+            call.context["last"]["speech"] = heard
+            self._run_from(call, route.target, now, actions)
             return
         call.awaiting_agent = True
         lifecycle.fire(call, "listen")
-        question = render_text(consult.prompt, call.context, f"step '{step.id}' consult.prompt")
-        actions.append(Consult(question, heard, consult.timeout))
+        actions.append(consult_action(call, step, consult, heard, self._settable))
+
+    def pending_consult(self, call: Call) -> Consult | None:
+        """What a call waiting for the agent asks it, made again (the process that asked
+        first is gone); None when the call waits for no agent."""
+        return pending_consult(self.flow, call, self._settable)
 
     def _agent_reply(self, call: Call, event: AgentReply, actions: list[Action]) -> None:
         if not call.awaiting_agent or call.step is None:
@@ -355,20 +373,12 @@ class FlowEngine:
             raise RuntimeError(f"call {call.id} waits for an agent at step '{step.id}', which has no consult")
         call.awaiting_agent = False
         lifecycle.fire(call, "speak")
-        if event.text is None:
-            self._run_from(call, self._after(call, step, event.at, actions), event.at, actions)
-            return
-        call.context["consult"] = {"spoken": event.text}
-        # "" is the agent choosing to say nothing this turn: the caller is heard again.
-        if event.text:
-            speak(call, self.flow.voice, event.text, event.at, actions, step.id, Speaker.AGENT)
-        call.consult_turns += 1
-        self._next_consult_turn(call, step, consult, event.at, actions)
-
-    def _next_consult_turn(
-        self, call: Call, step: Step, consult: FlowConsult, now: float, actions: list[Action]
-    ) -> None:
-        if call.consult_turns < consult.max_turns:
+        now = event.at
+        then = carry_out_reply(call, step.id, self.flow.voice, event, actions)
+        if then is ReplyLeads.END or then is ReplyLeads.HANDED_OVER:
+            reason = EndReason.HANGUP_BOT if then is ReplyLeads.END else EndReason.COMPLETED
+            self._end(call, reason, now, actions)
+        elif then is ReplyLeads.LISTEN and call.consult_turns < consult.max_turns:
             self._listen(call, step, now, actions)
         else:
             self._run_from(call, self._after(call, step, now, actions), now, actions)

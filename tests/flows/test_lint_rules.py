@@ -331,6 +331,21 @@ steps:
 """,
     ),
     Case(
+        "consult-tools",
+        "8:7",
+        1,
+        "step 'talk' offers the agent 'transfer' but names no transfer_to",
+        CONVERSATION_HEAD + "steps:\n  talk:\n    consult:\n      prompt: Help.\n      tools: [transfer]\n",
+    ),
+    Case(
+        "on-key",
+        "7:10",
+        1,
+        "key '1' is DTMF, but step 'talk' consults the agent, which hears speech only",
+        CONVERSATION_HEAD
+        + "steps:\n  talk:\n    consult: {prompt: Help.}\n    on: {'1': done}\n  done:\n    hangup: true\n",
+    ),
+    Case(
         "busy-loop",
         "7:11",
         1,
@@ -358,11 +373,11 @@ def test_broken_flow_is_reported_at_its_line(cli: CLI, write_flow: Callable[[str
 
 def test_every_rule_has_a_broken_flow() -> None:
     from flows import _lint, _loader
-    from flows._checks import loops, references, schema, size, structure, templates, values
+    from flows._checks import consult, loops, references, schema, size, structure, templates, values
 
-    modules = (_lint, _loader, loops, references, schema, size, structure, templates, values)
+    modules = (_lint, _loader, consult, loops, references, schema, size, structure, templates, values)
     declared = {rule for module in modules for rule in module.RULES}
-    assert len(declared) == 27
+    assert len(declared) == 28
     # A file over the step limit takes the YAML loader half a minute; test_lint_scale.py
     # lints one built as data.
     assert declared == {case.rule for case in CASES} | {size.TOO_MANY_STEPS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.agent import SPOKEN_CONTRACT, ModelReply, spoken_text, with_contract
+from runner.agent import SPOKEN_CONTRACT, ModelReply, read_spoken, spoken_text, with_contract
 
 REPLIES = [
     # Rule 1: reasoning and errors are never spoken.
@@ -149,3 +149,33 @@ def test_the_contract_is_appended_to_the_system_prompt() -> None:
     )
     assert with_contract("  ") == SPOKEN_CONTRACT
     assert '{"spoken": ""}' in SPOKEN_CONTRACT
+
+
+DONE = [
+    pytest.param('{"spoken": "Goodbye.", "done": true}', ("Goodbye.", True), id="json-done"),
+    pytest.param(
+        '{"spoken": "Anything else?", "done": false}', ("Anything else?", False), id="json-not-done"
+    ),
+    pytest.param('{"spoken": "Bye.", "done": "yes"}', ("Bye.", False), id="done-must-be-true-not-a-word"),
+    pytest.param(
+        'Sure!\n```json\n{"spoken": "See you Tuesday.", "done": true}\n```',
+        ("See you Tuesday.", True),
+        id="done-inside-a-fence",
+    ),
+    pytest.param(
+        'Reply: "spoken": "All set, goodbye.", "done": true, and more',
+        ("All set, goodbye.", True),
+        id="done-beside-a-spoken-pair",
+    ),
+    pytest.param("We are done here. Goodbye.", ("We are done here. Goodbye.", False), id="prose-never-ends"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), DONE)
+def test_only_a_json_true_done_ends_the_conversation(content: str, expected: tuple[str, bool]) -> None:
+    spoken = read_spoken(ModelReply(content=content))
+    assert (spoken.text, spoken.done) == expected
+
+
+def test_the_contract_says_how_to_end_the_conversation() -> None:
+    assert '"done": true' in SPOKEN_CONTRACT

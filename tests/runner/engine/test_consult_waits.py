@@ -60,9 +60,10 @@ def test_listen_bounds_the_silence_and_timeout_the_agents_wait(
         return _seconds(cli, _flow(write_flow, settings), caller)
 
     silent = lasted(", timeout: 30, listen: 8", "silence")
-    # A silent caller: the turn ends after `listen`, whatever the agent's timeout.
+    # A silent caller: the turn ends after `listen`; the silence then reaches the agent
+    # (as an empty utterance, so it can re-prompt), which is waited for `timeout`.
     assert lasted(", timeout: 30, listen: 20", "silence") == silent + 12
-    assert lasted(", timeout: 90, listen: 8", "silence") == silent
+    assert lasted(", timeout: 90, listen: 8", "silence") == silent + 60
     spoken = lasted(", timeout: 30, listen: 8", "say:hello")
     # A caller who speaks, an agent who never replies: the step waits `timeout` for it.
     assert lasted(", timeout: 60, listen: 8", "say:hello") == spoken + 30

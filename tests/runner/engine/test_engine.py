@@ -282,13 +282,17 @@ def test_consult_hands_each_turn_to_the_agent(engine_for: EngineFactory, event_i
     )
     call, actions = _answered(engine, event_ids, topic="printers")
     asked = engine.handle(call, Speech(id=event_ids(), at=3.0, text="It jams.", token=_gather(actions).token))
-    assert asked == [Consult("Help with printers.", "It jams.", 7.0)]
+    assert asked == [Consult("Help with printers.", "It jams.", 7.0, own_timeout=7.0)]
     assert engine.handle(call, Speech(id=event_ids(), at=3.5, text="Hello?")) == []
     replied = engine.handle(call, AgentReply(id=event_ids(), at=4.0, text="Open tray 2."))
     assert replied[0] == Speak("Open tray 2.")
-    second = engine.handle(call, NoInput(id=event_ids(), at=9.0, token=_gather(replied).token))
-    assert second == [Speak("Last said: Open tray 2."), Hangup(EndReason.HANGUP_BOT)]
-    assert [entry.speaker.value for entry in call.record.transcript] == ["caller", "agent", "bot"]
+    # A silent turn reaches the agent too, as an empty utterance, so it can re-prompt.
+    silent = engine.handle(call, NoInput(id=event_ids(), at=9.0, token=_gather(replied).token))
+    assert silent == [Consult("Help with printers.", "", 7.0, own_timeout=7.0)]
+    second = engine.handle(call, AgentReply(id=event_ids(), at=9.5, text="Still there?"))
+    assert second == [Speak("Still there?"), Speak("Last said: Still there?"), Hangup(EndReason.HANGUP_BOT)]
+    speakers = [entry.speaker.value for entry in call.record.transcript]
+    assert speakers == ["caller", "agent", "agent", "bot"]
 
 
 def test_many_calls_share_one_engine_without_sharing_state(engine_for: EngineFactory, event_ids: Ids) -> None:
