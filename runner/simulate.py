@@ -92,7 +92,7 @@ class AgentEndpoint:
         self._agent = ConsultAgent(settings)
 
     def reply(self, consult: Consult, transcript: Sequence[TranscriptEntry]) -> AgentAnswer:
-        return self._loop.run(self._agent.reply("simulated", consult, transcript, consult.timeout))
+        return self._loop.run(self._agent.reply("simulated", consult, transcript))
 
     def close(self) -> None:
         try:

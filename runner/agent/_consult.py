@@ -50,16 +50,19 @@ class ConsultAgent:
         self._pools = AgentPools()
         self._client = AgentClient(settings, self._pools)
 
+    def timeout_of(self, consult: Consult) -> float:
+        """Seconds the agent has to answer ``consult``: the step's own timeout, else the agent's."""
+        return self.settings.timeout if consult.own_timeout is None else consult.own_timeout
+
     async def reply(
-        self, call_id: str, consult: Consult, transcript: Sequence[TranscriptEntry], wait: float
+        self, call_id: str, consult: Consult, transcript: Sequence[TranscriptEntry], wait: float | None = None
     ) -> AgentAnswer:
         """What to do for the caller: the model's spoken words and actions, or the
-        fallback line when it does not answer within ``wait`` seconds (and the step's or
-        the agent's timeout) or fails."""
+        fallback line when it does not answer in time (``timeout_of``, and at most
+        ``wait`` seconds) or fails."""
         settings = self.settings
         fallback = settings.fallback if consult.fallback is None else consult.fallback
-        own = settings.timeout if consult.own_timeout is None else consult.own_timeout
-        seconds = min(wait, own)
+        seconds = self.timeout_of(consult) if wait is None else min(wait, self.timeout_of(consult))
         deadline = asyncio.get_running_loop().time() + seconds
         messages = conversation(transcript, consult.heard)
         answer: AgentAnswer | None = None

@@ -12,6 +12,8 @@ from runner.config._errors import ConfigError, ConfigFileError, ConfigInvalidErr
 from runner.config._exposure import unreachable_reason
 from runner.config._load import CONFIG_ENV, DEFAULT_CONFIG_FILE, find_config_file, load_config
 from runner.config._model import (
+    DEFAULT_AGENT_FILLER,
+    DEFAULT_AGENT_HOLD_SECONDS,
     AgentSettings,
     Config,
     InboundPolicy,
@@ -40,6 +42,8 @@ __all__ = [
     "CONFIG_ENV",
     "CONFIG_SCHEMA",
     "CREDENTIAL_ENV",
+    "DEFAULT_AGENT_FILLER",
+    "DEFAULT_AGENT_HOLD_SECONDS",
     "DEFAULT_CONFIG_FILE",
     "SECRET_KEYS",
     "AgentSettings",

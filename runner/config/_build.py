@@ -9,6 +9,7 @@ from typing import NoReturn
 from flows import Data
 from runner.config._credentials import CREDENTIAL_ENV
 from runner.config._model import (
+    DEFAULT_INBOUND_AGENT_GREETING,
     AgentSettings,
     Config,
     InboundPolicy,
@@ -64,12 +65,7 @@ def build_config(
             max_in_flight_per_address=values.integer("webhook_security.max_in_flight_per_address", 8),
             replay_cache_mb=values.integer("webhook_security.replay_cache_mb", 1024),
         ),
-        inbound=InboundSettings(
-            policy=InboundPolicy(values.text("inbound.policy") or InboundPolicy.DISABLED),
-            allow_from=values.texts("inbound.allow_from"),
-            greeting=values.text("inbound.greeting"),
-            flow=_path(base, values.text("inbound.flow")),
-        ),
+        inbound=_inbound(values, base),
         flows=tuple(_resolve(base, text) for text in values.texts("flows")),
         max_duration_seconds=values.integer("max_duration_seconds", 300),
         stale_call_reaper_seconds=values.integer("stale_call_reaper_seconds", 0),
@@ -78,6 +74,18 @@ def build_config(
         data_dir=_path(base, values.text("data_dir")),
         agent=_agent(values),
         source=source,
+    )
+
+
+def _inbound(values: _Values, base: Path) -> InboundSettings:
+    agent = values.flag("inbound.agent")
+    greeting = values.text("inbound.greeting")
+    return InboundSettings(
+        policy=InboundPolicy(values.text("inbound.policy") or InboundPolicy.DISABLED),
+        allow_from=values.texts("inbound.allow_from"),
+        greeting=DEFAULT_INBOUND_AGENT_GREETING if agent and greeting is None else greeting,
+        flow=_path(base, values.text("inbound.flow")),
+        agent=agent,
     )
 
 
@@ -91,7 +99,7 @@ def _agent(values: _Values) -> AgentSettings | None:
     base_url, model = values.text("agent.base_url"), values.text("agent.model")
     if base_url is None or model is None:
         _not_vouched("agent", values.get("agent"), "a mapping with base_url and model")
-    fallback = values.text("agent.fallback")
+    fallback, filler = values.text("agent.fallback"), values.text("agent.filler")
     return AgentSettings(
         base_url=base_url,
         model=model,
@@ -102,6 +110,9 @@ def _agent(values: _Values) -> AgentSettings | None:
         temperature=values.number("agent.temperature", _DEFAULT_AGENT.temperature),
         # An empty fallback is a choice: say nothing when the agent fails.
         fallback=_DEFAULT_AGENT.fallback if fallback is None else fallback,
+        hold_seconds=values.number("agent.hold_seconds", _DEFAULT_AGENT.hold_seconds),
+        # Empty, like the fallback, says nothing while the agent thinks.
+        filler=_DEFAULT_AGENT.filler if filler is None else filler,
     )
 
 

@@ -67,12 +67,19 @@ class WebhookSecurity:
     replay_cache_mb: int = 1024
 
 
+#: What an inbound caller hears first when the agent answers and the config names no greeting:
+#: without one, the caller would wait in silence for the agent to speak.
+DEFAULT_INBOUND_AGENT_GREETING = "Hello, how can I help you?"
+
+
 @dataclass(frozen=True)
 class InboundSettings:
     policy: InboundPolicy = InboundPolicy.DISABLED
     allow_from: tuple[str, ...] = ()
     greeting: str | None = None
     flow: Path | None = None
+    #: True: the agent answers admitted calls, with the built-in inbound-agent flow (never with ``flow``).
+    agent: bool = False
 
 
 #: What the agent is told when the config gives no system_prompt.
@@ -82,6 +89,11 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 #: Spoken when the agent times out or fails, unless the config says otherwise.
 DEFAULT_AGENT_FALLBACK = "Sorry, I can't answer that right now."
+#: How long one carrier request is held for the agent's reply before the filler line
+#: and a redirect answer it (carriers give up on a webhook after 15 s).
+DEFAULT_AGENT_HOLD_SECONDS = 4.0
+#: Said while the agent thinks, once its reply takes longer than the hold.
+DEFAULT_AGENT_FILLER = "One moment, please."
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,9 @@ class AgentSettings:
     max_tokens: int = 200
     temperature: float = 0.3
     fallback: str = DEFAULT_AGENT_FALLBACK
+    #: Seconds a carrier's request is held for the reply (0 < hold <= 10).
+    hold_seconds: float = DEFAULT_AGENT_HOLD_SECONDS
+    filler: str = DEFAULT_AGENT_FILLER
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,8 @@ def _inbound(config: Config) -> SetupCheck:
     needs = []
     if inbound.policy is InboundPolicy.ALLOWLIST and not inbound.allow_from:
         needs.append("numbers in inbound.allow_from")
-    if inbound.flow is None:
+    # Loading refuses inbound.agent without an agent section or with a flow.
+    if not inbound.agent and inbound.flow is None:
         needs.append("inbound.flow")
     note = f"; {_CALLER_ID_WARNING}" if inbound.policy is InboundPolicy.ALLOWLIST else ""
     if needs:
@@ -202,7 +203,11 @@ def _inbound(config: Config) -> SetupCheck:
         if inbound.policy is InboundPolicy.ALLOWLIST
         else "anyone"
     )
-    return SetupCheck("inbound", True, f"inbound calls from {who} run {inbound.flow}{note}")
+    answer = f"run {inbound.flow}"
+    if inbound.agent:
+        model = f" ({config.agent.model})" if config.agent is not None else ""
+        answer = f"are answered by the agent{model}"
+    return SetupCheck("inbound", True, f"inbound calls from {who} {answer}{note}")
 
 
 def _count(number: int, noun: str) -> str:

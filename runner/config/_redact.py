@@ -49,6 +49,7 @@ def redacted(config: Config) -> dict[str, Data]:
             "allow_from": list(inbound.allow_from),
             "greeting": inbound.greeting,
             "flow": _text(inbound.flow),
+            "agent": inbound.agent,
         },
         "flows": [str(path) for path in config.flows],
         "max_duration_seconds": config.max_duration_seconds,

@@ -21,6 +21,8 @@ CONFIG_SCHEMA = "config.schema.json"
 WRONG_TYPE = "wrong-type"
 INVALID_VALUE = "invalid-value"
 PHONE_NUMBER = "phone-number"
+#: Who answers inbound calls, said in a way that cannot work.
+INBOUND_AGENT = "inbound-agent"
 
 #: Keys under which credentials live; a value there is never shown.
 _SECRET_SECTIONS = frozenset(key.split(".")[0] for key in SECRET_KEYS)
@@ -40,6 +42,8 @@ def validate(document: Document, known_secrets: Iterable[str] = ()) -> list[Prob
     shown, problems = _hide_secrets(document)
     problems.extend(check_schema(shown, CONFIG_SCHEMA))
     problems.extend(_value_problems(shown))
+    # The original document: a hidden agent section is still a section, and no value is quoted.
+    problems.extend(_inbound_agent_problems(document))
     return sorted(scrubbed(problems, document.data, known_secrets), key=lambda problem: problem.sort_key)
 
 
@@ -145,6 +149,32 @@ def _value_problems(document: Document) -> Iterator[Problem]:
             reason = _api_base_problem(base)
             if reason is not None:
                 yield problem(path, INVALID_VALUE, f"{reason} in {_dotted(path)}, found '{base}'")
+
+
+def _inbound_agent_problems(document: Document) -> Iterator[Problem]:
+    """``inbound.agent: true`` names who answers inbound calls: the configured agent, so not
+    a flow as well, and not without an agent to ask."""
+    if document.get(("inbound", "agent")) is not True:
+        return
+    where = ("inbound", "agent")
+    if document.get(("inbound", "flow")) is not None:
+        yield Problem(
+            document.file,
+            document.mark(where),
+            Severity.ERROR,
+            INBOUND_AGENT,
+            "inbound.agent: true and inbound.flow both say what answers inbound calls: "
+            "remove inbound.flow to let the agent answer, or inbound.agent to run the flow",
+        )
+    if document.get(("agent",)) is None:
+        yield Problem(
+            document.file,
+            document.mark(where),
+            Severity.ERROR,
+            INBOUND_AGENT,
+            "inbound.agent: true needs the agent section (agent: {base_url, model}) to answer "
+            "inbound calls; add it, or answer them with a flow in inbound.flow",
+        )
 
 
 def _is_time_zone(name: str) -> bool:

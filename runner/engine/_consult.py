@@ -21,6 +21,7 @@ from runner.types import (
     AgentSet,
     AgentTransfer,
     Consult,
+    EndReason,
     Speaker,
 )
 
@@ -89,6 +90,10 @@ class ReplyLeads(enum.Enum):
     LEAVE = "leave"
     #: Hear the caller again (the step's turns permitting).
     LISTEN = "listen"
+
+
+#: How the call ends where a reply leads to its end.
+ENDS_WITH = {ReplyLeads.END: EndReason.HANGUP_BOT, ReplyLeads.HANDED_OVER: EndReason.COMPLETED}
 
 
 def carry_out_reply(

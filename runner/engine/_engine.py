@@ -25,6 +25,7 @@ from runner.engine._actions import (
 )
 from runner.engine._call import Call
 from runner.engine._consult import (
+    ENDS_WITH,
     ReplyLeads,
     carry_out_reply,
     consult_action,
@@ -360,8 +361,7 @@ class FlowEngine:
         actions.append(consult_action(call, step, consult, heard, self._settable))
 
     def pending_consult(self, call: Call) -> Consult | None:
-        """What a call waiting for the agent asks it, made again (the process that asked
-        first is gone); None when the call waits for no agent."""
+        """What a call waiting for the agent asks it, made again; None when it waits for none."""
         return pending_consult(self.flow, call, self._settable)
 
     def _agent_reply(self, call: Call, event: AgentReply, actions: list[Action]) -> None:
@@ -375,9 +375,8 @@ class FlowEngine:
         lifecycle.fire(call, "speak")
         now = event.at
         then = carry_out_reply(call, step.id, self.flow.voice, event, actions)
-        if then is ReplyLeads.END or then is ReplyLeads.HANDED_OVER:
-            reason = EndReason.HANGUP_BOT if then is ReplyLeads.END else EndReason.COMPLETED
-            self._end(call, reason, now, actions)
+        if then in ENDS_WITH:
+            self._end(call, ENDS_WITH[then], now, actions)
         elif then is ReplyLeads.LISTEN and call.consult_turns < consult.max_turns:
             self._listen(call, step, now, actions)
         else:

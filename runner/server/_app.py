@@ -113,6 +113,7 @@ def _count_calls(service: CallService, metrics: Metrics) -> None:
     service.on_start = lambda record: started_by[record.direction.value].inc()
     service.on_end = lambda record: metrics.ended(str(record.end_reason)).inc()
     service.on_restore = lambda record: metrics.calls_restored.inc()
+    service.on_agent_redirect = metrics.agent_redirects.inc
     # Read when /metrics is scraped, not set on every webhook.
     metrics.calls_in_flight.set_function(lambda: service.calls_in_flight)
 

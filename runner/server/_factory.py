@@ -11,10 +11,16 @@ from starlette.types import ASGIApp
 
 from flows import Flow, FlowError, Severity, load_flow
 from runner.agent import ConsultAgent
-from runner.builtin import BUILTIN_FLOWS
+from runner.builtin import BUILTIN_FLOWS, INBOUND_AGENT_FLOW
 from runner.campaigns import CampaignDesk
 from runner.carrier_fit import carrier_problems
-from runner.config import Config, ProviderName, public_base
+from runner.config import (
+    DEFAULT_AGENT_FILLER,
+    DEFAULT_AGENT_HOLD_SECONDS,
+    Config,
+    ProviderName,
+    public_base,
+)
 from runner.providers import Provider, plivo, telnyx, twilio
 from runner.providers.mock import MockProvider
 from runner.providers.mock_outcomes import MockOutcomes
@@ -81,13 +87,14 @@ def build_server(
 ) -> ServerParts:
     """The parts of a server listening on ``port`` (the bound one, when the config says 0).
     ``mock_outcomes``: what the mock carrier's calls come to (every call answered if None)."""
-    inbound = [config.inbound.flow] if config.inbound.flow else []
+    inbound_file = INBOUND_AGENT_FLOW if config.inbound.agent else config.inbound.flow
+    inbound = [inbound_file] if inbound_file is not None else []
     paths = [*config.flows, *inbound, *extra_flows, *BUILTIN_FLOWS]
     flows = load_flows(paths)
     inbound_flow = None
-    if config.inbound.flow is not None:
-        inbound_file = config.inbound.flow.resolve()
-        inbound_flow = next(flow.name for flow in flows if Path(flow.file).resolve() == inbound_file)
+    if inbound_file is not None:
+        resolved = inbound_file.resolve()
+        inbound_flow = next(flow.name for flow in flows if Path(flow.file).resolve() == resolved)
     local_url = f"http://{_url_host(config.serve.bind)}:{port}"
     provider, check = _carrier(config, mock_outcomes)
     warnings = _fit_flows(flows, provider.name)
@@ -107,6 +114,9 @@ def build_server(
             flow=inbound_flow,
             greeting=config.inbound.greeting,
         ),
+        # Without an agent section, the defaults hold replies spoken from outside too.
+        agent_hold_seconds=DEFAULT_AGENT_HOLD_SECONDS if config.agent is None else config.agent.hold_seconds,
+        agent_filler=DEFAULT_AGENT_FILLER if config.agent is None else config.agent.filler,
     )
     agent = None if config.agent is None else ConsultAgent(config.agent)
     service = CallService(

@@ -52,6 +52,11 @@ class Metrics:
         self.errors = Counter(
             "callflow_errors", "Requests answered with an error, by kind", ["kind"], registry=self.registry
         )
+        self.agent_redirects = Counter(
+            "callflow_agent_redirects",
+            "Webhook requests answered with a redirect because the agent had not answered yet",
+            registry=self.registry,
+        )
         self.webhook_repeats = Counter(
             "callflow_webhook_repeats",
             "Webhook requests answered again with an earlier answer (a carrier's retry, or a copy)",

@@ -73,6 +73,8 @@ class CallDesk:
         self.on_restore: Callable[[CallRecord], None] = _ignore
         #: Told of a call in flight whose max_duration has passed (the timers' part).
         self.on_deadline: Callable[[LiveCall], None] = _ignore
+        #: Told each time a carrier is sent back to wait for the agent (the server's metrics).
+        self.on_agent_redirect: Callable[[], None] = lambda: None
         self._ids = itertools.count(1)
         self._empty: str | None = None
 
@@ -106,12 +108,14 @@ class CallDesk:
 
     def refuse_waits(self) -> None:
         """Answer every wait on a call (its end, the caller's words, the agent's reply) now
-        with ShuttingDownError, rather than cut it off."""
+        with ShuttingDownError, rather than cut it off; the agent is asked no further."""
         self.stopping = True
         for live in self.calls:
             for future in (live.agent_reply, live.heard):
                 if future is not None and not future.done():
                     future.set_exception(ShuttingDownError())
+            if live.consult_wait is not None:
+                live.consult_wait.cancel()
             if live.ended is not None:
                 live.ended.set()
 
@@ -120,6 +124,8 @@ class CallDesk:
             for future in (live.agent_reply, live.heard):
                 if future is not None and not future.done():
                     future.cancel()
+            if live.consult_wait is not None:
+                live.consult_wait.cancel()
 
     # -- acts on a call ----------------------------------------------------------------
 
@@ -144,14 +150,17 @@ class CallDesk:
         limit = live.engine.flow.max_duration or self.settings.max_duration_seconds
         self.deadlines.set(live.call.id, answered + limit)
 
-    def document(self, live: LiveCall, actions: list[Action]) -> str:
-        """The carrier's document for ``actions``, kept as the call's last answer."""
-        if not actions:
+    def document(self, live: LiveCall, actions: list[Action], *, then_redirect: str | None = None) -> str:
+        """The carrier's document for ``actions``, kept as the call's last answer;
+        ``then_redirect``: the URL the carrier fetches next (the turn goes on)."""
+        if not actions and then_redirect is None:
             live.last_document = self.empty_document()
             return live.last_document
         dialect, url = self.provider.dialect, self.settings.webhook_url
         try:
-            document = render(dialect, actions, webhook_url=url, call_id=live.call.id)
+            document = render(
+                dialect, actions, webhook_url=url, call_id=live.call.id, then_redirect=then_redirect
+            )
         except DialectError as error:
             # A text that only now breaks the carrier's limits (an input made the greeting
             # too long, say): this call ends with the reason, the server goes on.
@@ -219,8 +228,12 @@ class CallDesk:
         self.on_restore(live.call.record)
 
     def _leave(self, live: LiveCall) -> None:
-        """An ended call, about to leave memory: its deadline and its waiters let go."""
+        """An ended call, about to leave memory: its deadline and its waiters let go, and
+        the agent, if it still thinks, is asked no further."""
         self.deadlines.cancel(live.call.id)
+        if live.consult_wait is not None:
+            live.consult_wait.cancel()
+            live.consult_wait = None
         if live.heard is not None and not live.heard.done():
             live.heard.set_result(None)
         if live.ended is not None:

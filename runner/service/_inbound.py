@@ -8,7 +8,7 @@ import uuid
 from runner.dialects import reject
 from runner.engine import bind_inputs
 from runner.providers import CarrierWebhook
-from runner.service._consults import settle_consults
+from runner.service._consults import settle_consults, settled_document
 from runner.service._desk import CallDesk
 from runner.service._translate import answer_id
 from runner.types import Answered, CallRecord, Direction, EndReason
@@ -38,9 +38,9 @@ async def answer_inbound(desk: CallDesk, hook: CarrierWebhook) -> str:
     live = desk.calls.adopt(call, engine, hook.carrier_call_id)
     desk.on_start(call.record)
     answered = Answered(id=answer_id(hook), at=desk.clock(), greeting=policy.greeting)
-    actions = await settle_consults(desk, live, desk.apply(live, answered, save=False))
+    settled = await settle_consults(desk, live, desk.apply(live, answered, save=False))
     desk.save(live)
-    return desk.document(live, actions)
+    return settled_document(desk, live, settled)
 
 
 def refused_record(hook: CarrierWebhook, why: str, provider: str, flow: str | None, now: float) -> CallRecord:

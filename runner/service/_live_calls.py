@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.engine import Call, FlowEngine
+from runner.service._consult_wait import ConsultWait
 from runner.service._errors import CallNotLiveError, UnknownCallError, UnknownFlowError
 from runner.service._group_commit import GroupCommit
 from runner.service._known_ids import KnownIds
@@ -54,7 +55,10 @@ class LiveCall:
     #: A tuple, not a list: most calls never queue anything, and an empty tuple is shared.
     pending: tuple[Action, ...] = ()
     last_document: str | None = None
-    #: Set while a consult step waits for the agent's reply.
+    #: Set while a consult step waits for the agent's reply, over the webhook that asked
+    #: and the redirects after it.
+    consult_wait: ConsultWait | None = None
+    #: Set while a consult step waits for a reply from outside (the control API's speak).
     agent_reply: asyncio.Future[str | None] | None = None
     #: What that consult step asks, while it waits for a reply from outside (no agent configured).
     consult: ConsultAsked | None = None

@@ -112,6 +112,15 @@ class CallService:
     def on_restore(self, hook: Callable[[CallRecord], None]) -> None:
         self._desk.on_restore = hook
 
+    @property
+    def on_agent_redirect(self) -> Callable[[], None]:
+        """Told each time a carrier is sent back to wait for a consult step's answer."""
+        return self._desk.on_agent_redirect
+
+    @on_agent_redirect.setter
+    def on_agent_redirect(self, hook: Callable[[], None]) -> None:
+        self._desk.on_agent_redirect = hook
+
     # -- lifecycle of the service --------------------------------------------------
 
     async def start(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runner.config import DEFAULT_AGENT_FILLER, DEFAULT_AGENT_HOLD_SECONDS
+
 
 @dataclass(frozen=True)
 class InboundSettings:
@@ -43,8 +45,15 @@ class ServiceSettings:
     stale_call_reaper_seconds: int = 0
     max_concurrent_calls: int = 100
     inbound: InboundSettings = field(default_factory=InboundSettings)
-    #: How long a webhook may wait for the agent's reply in a consult step; carriers
-    #: give up on a webhook after 15 s, so it is capped below that.
+    #: The longest a consult step waits for the agent's reply, over one webhook and the
+    #: redirects that follow it.
     max_agent_wait_seconds: float = 12.0
+    #: How long one webhook is held for the agent's reply: carriers give up on a webhook
+    #: after 15 s, so past this the caller hears the filler line and the carrier is sent
+    #: back (a redirect) to wait again.
+    agent_hold_seconds: float = DEFAULT_AGENT_HOLD_SECONDS
+    #: Said once per wait when the agent's reply takes longer than agent_hold_seconds
+    #: ("" says nothing).
+    agent_filler: str = DEFAULT_AGENT_FILLER
     #: The stale-call reaper looks this often.
     reaper_interval_seconds: float = 30.0

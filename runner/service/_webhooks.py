@@ -4,7 +4,8 @@ the events' actions the document the carrier fetched.
 A request names our call (``call_id`` in the URL the carrier was given) or only the
 carrier's id for it (an inbound call, a status callback sent to the bare webhook URL).
 A call over already gets the document that says nothing; a copy of a request the call
-had gets the answer it had.
+had gets the answer it had. A request the carrier makes when sent back while the agent
+thinks (``event=agent``) waits for the same answer again (see ``_consults``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from dataclasses import dataclass
 
 from runner.dialects import dtmf_then_redirect, reject
 from runner.providers import CarrierWebhook, WebhookKind
-from runner.service._consults import settle_consults
+from runner.service._consults import (
+    AGENT_EVENT,
+    Settled,
+    settle_consults,
+    settle_redirect,
+    settled_document,
+)
 from runner.service._desk import CallDesk
 from runner.service._errors import UnknownCallError
 from runner.service._inbound import answer_inbound
@@ -64,6 +71,8 @@ class WebhookAnswers:
             return self._after_the_end(live, request.kind)
         if request.event in ("resume", "connected"):
             return self._resume(live)
+        if request.event == AGENT_EVENT and request.kind is WebhookKind.ANSWER:
+            return await self._agent_redirect(live)
         return await self._turn(live, request)
 
     def _read(self, query: Mapping[str, str], params: Mapping[str, str]) -> _Request:
@@ -126,11 +135,22 @@ class WebhookAnswers:
         actions: list[Action] = []
         for event in events:
             actions.extend(desk.apply(live, event, save=False))
-        actions = await settle_consults(desk, live, actions)
+        settled = await settle_consults(desk, live, actions)
         desk.save(live)
-        return self._reply(live, request, actions)
+        return self._reply(live, request, settled)
 
-    def _reply(self, live: LiveCall, request: _Request, actions: list[Action]) -> str:
+    async def _agent_redirect(self, live: LiveCall) -> str:
+        """The carrier, sent back while the agent thinks, asks for the turn's answer again."""
+        desk = self._desk
+        settled = await settle_redirect(desk, live)
+        if settled is None:
+            # The call waits for no agent any more (a copy of a redirect answered already).
+            return live.last_document or desk.document(live, [])
+        desk.save(live)
+        return settled_document(desk, live, settled)
+
+    def _reply(self, live: LiveCall, request: _Request, settled: Settled) -> str:
+        actions = settled.actions
         if request.kind is WebhookKind.STATUS:
             return self._desk.document(live, [])
         if request.kind is WebhookKind.ANSWER and actions and isinstance(actions[0], SendDigits):
@@ -139,7 +159,7 @@ class WebhookAnswers:
             redirect = self._desk.url(live.call.id, event="connected")
             live.last_document = dtmf_then_redirect(self._desk.provider.dialect, actions[0].digits, redirect)
             return live.last_document
-        return self._desk.document(live, actions)
+        return settled_document(self._desk, live, settled)
 
 
 def _asked_again(live: LiveCall, events: list[AnyEvent], kind: WebhookKind) -> bool:

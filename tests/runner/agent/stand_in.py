@@ -9,6 +9,8 @@ one fails loudly rather than hanging.
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -32,6 +34,8 @@ class _Answer:
     #: Server-sent events, written one by one; None for a whole body.
     events: tuple[str, ...] | None = None
     stall: bool = False
+    #: Held until the test sets it (or the client goes away, which ``cut`` records).
+    gate: threading.Event | None = None
 
 
 def completion(
@@ -66,6 +70,8 @@ def completion(
 class AgentStandIn:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
+        #: Set once a client gave up on a gated answer (it closed the connection first).
+        self.cut = threading.Event()
         self._answers: deque[_Answer] = deque()
         self._lock = threading.Lock()
         self._released = threading.Event()
@@ -98,6 +104,11 @@ class AgentStandIn:
             for chunk in chunks
         ]
         self._queue(_Answer(content_type="text/event-stream", events=(*events, "[DONE]")))
+
+    def reply_when(self, gate: threading.Event, content: str | None) -> None:
+        """Queue a whole completion sent only once ``gate`` is set: an agent exactly as slow
+        as the test wants. A client that gives up first is counted in ``cut``."""
+        self._queue(_Answer(body=json.dumps(completion(content)).encode(), gate=gate))
 
     def stall(self) -> None:
         """Queue an answer that never comes: the request is held until the server closes."""
@@ -142,6 +153,9 @@ class AgentStandIn:
                 if answer.stall:
                     stand_in._released.wait()
                     return
+                if answer.gate is not None and not self._held(answer.gate):
+                    stand_in.cut.set()
+                    return
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 if answer.events is None:
@@ -154,6 +168,16 @@ class AgentStandIn:
                 for event in answer.events:
                     self.wfile.write(f"data: {event}\n\n".encode())
                     self.wfile.flush()
+
+            def _held(self, gate: threading.Event) -> bool:
+                """Wait for ``gate``: False when the client closes the connection first."""
+                while not gate.wait(0.01):
+                    if stand_in._released.is_set():
+                        return False
+                    readable, _, _ = select.select([self.connection], [], [], 0)
+                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                        return False
+                return True
 
             do_GET = do_POST = _handle
 

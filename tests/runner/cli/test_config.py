@@ -49,6 +49,7 @@ inbound:
   allow_from: []
   greeting: null
   flow: null
+  agent: false
 flows: []
 max_duration_seconds: 300
 stale_call_reaper_seconds: 0

@@ -23,7 +23,7 @@ steps:
 def test_the_examples_flow_tests_pass(cli: CLI) -> None:
     result = cli("test", EXAMPLES)
     assert result.code == 0, result.out
-    assert result.out.splitlines()[-1] == "14 passed, 0 failed"
+    assert result.out.splitlines()[-1] == "21 passed, 0 failed"
 
 
 def test_a_failing_case_says_what_differs(cli: CLI, write_flow: Callable[..., Path]) -> None:

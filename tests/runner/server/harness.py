@@ -13,6 +13,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from flows import load_flow
+from runner.agent import ConsultAgent
 from runner.providers import Provider
 from runner.providers.mock import MockProvider
 from runner.server import AppSettings, BackgroundServer, bind, build_app
@@ -72,6 +73,7 @@ def running_server(
     public_url: PublicUrl | None = None,
     stream_limits: StreamLimits | None = None,
     verify_signatures: bool = True,
+    agent: ConsultAgent | None = None,
     **settings: Any,
 ) -> Iterator[Running]:
     sock = bind("127.0.0.1", 0)
@@ -83,7 +85,7 @@ def running_server(
     carrier = provider or MockProvider(auth_token=SIGNING_KEY)
     # A name is an example's; a path is a flow file the test wrote.
     flow_files = [load_flow(name if isinstance(name, Path) else EXAMPLES / f"{name}.yaml") for name in flows]
-    service = CallService(service_settings, carrier, lambda: open_store(data_dir), flow_files)
+    service = CallService(service_settings, carrier, lambda: open_store(data_dir), flow_files, agent=agent)
     app = build_app(
         service,
         AppSettings(control_token=TOKEN),
