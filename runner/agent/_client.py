@@ -1,14 +1,23 @@
-"""The agent client: one chat completion per turn, from any OpenAI-compatible endpoint."""
+"""The agent client: one chat completion per turn, from any OpenAI-compatible endpoint.
+
+The requests go through aiohttp rather than httpx: for the small JSON POST of a consult
+turn it spends a tenth of httpx's CPU at 32 requests in flight (bench/http_clients.py),
+and that request was most of what a consult turn added to a turn (bench/consult_turns.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
+import re
+import urllib.request
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import aiohttp
 import httpx
 
 from runner.agent._completion import StreamedReply, reply_from_completion
@@ -19,26 +28,63 @@ from runner.config import AgentSettings
 
 _EXCERPT = 200
 _MASK = "***"
+# The three line ends of an event stream (and of httpx's aiter_lines, which read it before).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class AgentPool:
+    """The connections to one agent server. The aiohttp session behind it is made on
+    first use, inside the event loop that uses it (a session belongs to one loop), so a
+    pool may be made before any loop runs."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self.proxy, self.proxy_auth = _environment_proxy(base_url)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("the agent's connection pool is closed")
+        if self._session is None:
+            secure = urlsplit(self._base_url).scheme == "https"
+            # httpx's trust store (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), kept so that a
+            # hosted API is trusted exactly as before, on a machine without system CAs too.
+            connector = aiohttp.TCPConnector(limit=100, ssl=httpx.create_ssl_context() if secure else True)
+            # The one bound on a request is the client's own (asyncio.timeout), not aiohttp's 300 s.
+            timeout = aiohttp.ClientTimeout(total=None)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        return self._session
+
+    async def aclose(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 class AgentPools:
-    """One connection pool (an ``httpx.AsyncClient``) per server, shared by every agent
-    client of the process that talks to it; ``aclose`` closes them all."""
+    """One connection pool per server, shared by every agent client of the process that
+    talks to it; ``aclose`` closes them all."""
 
     def __init__(self) -> None:
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._pools: dict[str, AgentPool] = {}
 
-    def client_for(self, base_url: str) -> httpx.AsyncClient:
+    def client_for(self, base_url: str) -> AgentPool:
         key = base_url.rstrip("/")
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = httpx.AsyncClient()
-        return client
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = AgentPool(key)
+        return pool
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
 
 
 class AgentClient:
@@ -49,7 +95,11 @@ class AgentClient:
     def __init__(self, settings: AgentSettings, pools: AgentPools) -> None:
         self._settings = settings
         self._base = settings.base_url.rstrip("/")
-        self._http = pools.client_for(settings.base_url)
+        self._pool = pools.client_for(settings.base_url)
+        parts = urlsplit(self._base)
+        # A user and password in the URL are sent as Basic credentials in place of the
+        # key, as httpx sent them (aiohttp refuses both at once).
+        self._url_has_credentials = parts.username is not None or parts.password is not None
 
     async def complete(
         self,
@@ -78,11 +128,27 @@ class AgentClient:
             body["tools"] = [tool.as_api() for tool in tools]
         seconds = settings.timeout if timeout is None else timeout
         url = f"{self._base}/chat/completions"
-        async with self._errors(url, seconds):
-            if stream:
-                return await self._streamed(url, body, seconds)
-            response = await self._http.post(url, json=body, headers=self._headers(), timeout=seconds)
-            return reply_from_completion(self._json(url, response))
+        # The bytes httpx sent for json=: compact, UTF-8, no NaN.
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        headers = {**self._headers(), "Content-Type": "application/json"}
+        async with self._errors(url, seconds), self._request("POST", url, headers, data) as response:
+            is_events = "text/event-stream" in response.headers.get("Content-Type", "")
+            if not stream or response.status >= 400 or not is_events:
+                # Whole; or streamed but an error, or a server that ignores "stream".
+                return reply_from_completion(self._json(url, response, await response.read()))
+            streamed = StreamedReply()
+            async for line in _lines(response.content):
+                if not line.startswith("data:"):
+                    continue
+                payload = line.removeprefix("data:").strip()
+                if payload == "[DONE]":
+                    break
+                try:
+                    chunk = json.loads(payload)
+                except ValueError:
+                    raise AgentError(f"the agent at {_shown(url)} streamed a chunk not in JSON") from None
+                streamed.add(chunk)
+            return streamed.reply()
 
     async def check(self) -> str:
         """One line saying the endpoint answers and with which model, for ``callflow setup``:
@@ -106,61 +172,55 @@ class AgentClient:
     async def _listed_models(self) -> list[str] | None:
         """The model ids of GET /models; None when the server lists none."""
         url = f"{self._base}/models"
-        seconds = self._settings.timeout
-        async with self._errors(url, seconds):
-            response = await self._http.get(url, headers=self._headers(), timeout=seconds)
+        async with (
+            self._errors(url, self._settings.timeout),
+            self._request("GET", url, self._headers()) as response,
+        ):
+            status, body = response.status, await response.read()
         try:
-            data = response.json().get("data") if response.status_code < 400 else None
+            data = json.loads(body).get("data") if status < 400 else None
         except (ValueError, AttributeError):
             return None
         if not isinstance(data, list):
             return None
         return [str(item["id"]) for item in data if isinstance(item, dict) and "id" in item]
 
-    async def _streamed(self, url: str, body: dict[str, Any], seconds: float) -> ModelReply:
-        request = self._http.build_request("POST", url, json=body, headers=self._headers(), timeout=seconds)
-        response = await self._http.send(request, stream=True)
-        try:
-            is_events = "text/event-stream" in response.headers.get("content-type", "")
-            if response.status_code >= 400 or not is_events:
-                # An error, or a server that ignores "stream" and answers whole.
-                await response.aread()
-                return reply_from_completion(self._json(url, response))
-            streamed = StreamedReply()
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                payload = line.removeprefix("data:").strip()
-                if payload == "[DONE]":
-                    break
-                try:
-                    chunk = json.loads(payload)
-                except ValueError:
-                    raise AgentError(f"the agent at {_shown(url)} streamed a chunk not in JSON") from None
-                streamed.add(chunk)
-            return streamed.reply()
-        finally:
-            await response.aclose()
+    @asynccontextmanager
+    async def _request(
+        self, method: str, url: str, headers: dict[str, str], data: bytes | None = None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        pool = self._pool
+        async with pool.session().request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            # httpx followed no redirect: the key is never carried to another place.
+            allow_redirects=False,
+            proxy=pool.proxy,
+            proxy_auth=pool.proxy_auth,
+        ) as response:
+            yield response
 
-    def _json(self, url: str, response: httpx.Response) -> Any:
-        if response.status_code >= 400:
-            raise AgentStatusError(_shown(url), response.status_code, self._excerpt(response.text))
+    def _json(self, url: str, response: aiohttp.ClientResponse, body: bytes) -> Any:
+        if response.status >= 400:
+            raise AgentStatusError(_shown(url), response.status, self._excerpt(_text(body, response.charset)))
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError:
-            excerpt = self._excerpt(response.text)
+            excerpt = self._excerpt(_text(body, response.charset))
             raise AgentError(f"the agent at {_shown(url)} answered text, not JSON: {excerpt}") from None
 
     @asynccontextmanager
     async def _errors(self, url: str, seconds: float) -> AsyncIterator[None]:
-        """Bound the block by ``seconds`` in all (httpx's timeouts bound each read only), and
-        turn what goes wrong into the agent's errors, with the key masked."""
+        """Bound the block by ``seconds`` in all, and turn what goes wrong into the agent's
+        errors, with the key masked."""
         try:
             async with asyncio.timeout(seconds):
                 yield
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             raise AgentTimeout(_shown(url), seconds) from None
-        except httpx.HTTPError as error:
+        except aiohttp.ClientError as error:
             reason = self._masked(str(error) or type(error).__name__)
             raise AgentError(f"the agent at {_shown(url)} cannot be reached: {reason}") from None
         except AgentStatusError:
@@ -170,7 +230,9 @@ class AgentClient:
 
     def _headers(self) -> dict[str, str]:
         key = self._settings.api_key
-        return {} if key is None else {"Authorization": f"Bearer {key.reveal()}"}
+        if key is None or self._url_has_credentials:
+            return {}
+        return {"Authorization": f"Bearer {key.reveal()}"}
 
     def _excerpt(self, text: str) -> str:
         # Masked before it is cut, so no part of the key is left standing at the cut.
@@ -180,6 +242,48 @@ class AgentClient:
     def _masked(self, text: str) -> str:
         key = self._settings.api_key
         return text.replace(key.reveal(), _MASK) if key is not None and key.reveal() else text
+
+
+async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[str]:
+    """The lines of an event stream however its chunks fall; a "\\r" that ends a chunk
+    waits for the next one, which may start with the "\\n" of the same line end."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    async for chunk in content.iter_any():
+        text = pending + decoder.decode(chunk)
+        held = "\r" if text.endswith("\r") else ""
+        *lines, pending = _LINE_END.split(text.removesuffix(held))
+        pending += held
+        for line in lines:
+            yield line
+    rest = (pending + decoder.decode(b"", final=True)).removesuffix("\r")
+    if rest:
+        yield rest
+
+
+def _text(body: bytes, charset: str | None) -> str:
+    """``body`` as text, as httpx read it: its charset, else UTF-8, never an error."""
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _environment_proxy(url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment names for ``url`` (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY,
+    NO_PROXY), as httpx honoured them; looked up once per pool, not once per request."""
+    parts = urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None, None
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy:
+        return None, None
+    proxy_parts = urlsplit(proxy)
+    if proxy_parts.username is None:
+        return proxy, None
+    auth = aiohttp.BasicAuth(unquote(proxy_parts.username), unquote(proxy_parts.password or ""))
+    return _shown(proxy), auth
 
 
 def _shown(url: str) -> str:
