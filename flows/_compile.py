@@ -130,6 +130,8 @@ class Step:
     transfer: Text | None = None
     next: str | None = None
     hangup: bool = False
+    #: On the streaming path, whether the caller's speech interrupts what this step says.
+    barge_in: bool = True
 
     def route(self, kind: str) -> Route | None:
         """The route for a reserved key (no_input, no_match, any), if the step has one."""
@@ -167,6 +169,8 @@ class Flow:
     max_duration: int | None = None
     description: str = ""
     machine: FlowMachine | None = None
+    #: "gather", "streaming" or "realtime"; None: the config's choice.
+    audio: str | None = None
 
     def machine_config(self) -> dict[str, Any]:
         """The states and transitions of this flow's step machine, for ``transitions``.
@@ -244,6 +248,7 @@ def _compile(document: Document) -> Flow:
         max_duration=data.get("max_duration"),
         description=data.get("description", ""),
         machine=_machine(data.get("machine")),
+        audio=data.get("audio"),
     )
 
 
@@ -310,6 +315,7 @@ def _step(step_id: str, body: dict[str, Any], defaults: dict[str, Any]) -> Step:
         transfer=_optional_text(body.get("transfer")),
         next=body.get("next"),
         hangup=body.get("hangup") is True,
+        barge_in=body.get("barge_in") is not False,
     )
 
 

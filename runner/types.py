@@ -186,6 +186,9 @@ class Speak:
     text: str
     voice: str | None = None
     language: str | None = None
+    #: The step that says it (None: the greeting); not part of what is said, so equal
+    #: speech compares equal. The media path asks the step whether the caller may barge in.
+    step: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ NEXT_AND_HANGUP = "next-and-hangup"
 MODE_DTMF_SEQUENCE = "mode-dtmf-sequence"
 MODE_NOTIFY_STEP = "mode-notify-step"
 MODE_MACHINE = "mode-machine"
+MODE_AUDIO = "mode-audio"
 RULES = (
+    MODE_AUDIO,
     ON_WITHOUT_GATHER,
     ONE_WAITING_PART,
     NEXT_AND_HANGUP,
@@ -38,6 +40,13 @@ def check_structure(flow: FlowView) -> Iterator[Problem]:
             MODE_DTMF_SEQUENCE,
             "dtmf_sequence is only sent in a conversation; add 'mode: conversation' or remove it",
         )
+    if flow.mode == "notify" and flow.top.get("audio") in ("streaming", "realtime"):
+        yield error(
+            ("audio",),
+            MODE_AUDIO,
+            f"audio: {flow.top['audio']} is for conversations: a notify call only speaks, and the "
+            "carrier's voice does that; add 'mode: conversation' or remove it",
+        )
     if flow.mode == "conversation" and "machine" in flow.top:
         yield error(
             ("machine",),
@@ -45,7 +54,17 @@ def check_structure(flow: FlowView) -> Iterator[Problem]:
             "machine (answering machine detection) is only for notify calls: a conversation waits "
             "for a person; remove it or use 'mode: notify'",
         )
+    streamed = flow.top.get("audio") in ("streaming", "realtime")
     for step in flow.steps:
+        if streamed and "play" in step.body:
+            yield Problem(
+                document.file,
+                document.key_mark(step.at("play")),
+                Severity.WARNING,
+                MODE_AUDIO,
+                f"step '{step.id}' plays audio, which the {flow.top['audio']} path does not fetch: "
+                "it is skipped; say it instead, or use audio: gather",
+            )
         parts = [part for part in _EXCLUSIVE_PARTS if part in step.body]
         if flow.mode == "notify":
             for part in parts:

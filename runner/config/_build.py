@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from flows import Data
 from runner.config._credentials import CREDENTIAL_ENV
 from runner.config._model import (
     DEFAULT_INBOUND_AGENT_GREETING,
     AgentSettings,
+    AudioSettings,
     Config,
     InboundPolicy,
     InboundSettings,
@@ -22,6 +23,7 @@ from runner.config._model import (
     WebhookSecurity,
 )
 from runner.config._secret import Secret
+from runner.speech import SttEngine, SttSettings, TtsEngine, TtsSettings
 
 _DEFAULT_SERVE = ServeSettings()
 
@@ -73,6 +75,7 @@ def build_config(
         timezone=values.text("timezone") or "UTC",
         data_dir=_path(base, values.text("data_dir")),
         agent=_agent(values),
+        audio=_audio(values, base),
         source=source,
     )
 
@@ -86,6 +89,33 @@ def _inbound(values: _Values, base: Path) -> InboundSettings:
         greeting=DEFAULT_INBOUND_AGENT_GREETING if agent and greeting is None else greeting,
         flow=_path(base, values.text("inbound.flow")),
         agent=agent,
+    )
+
+
+def _audio(values: _Values, base: Path) -> AudioSettings:
+    """The ``audio`` section; the schema vouched for the engines' names."""
+    model_dir = _path(base, values.text("audio.stt.model_dir"))
+    tts, stt = TtsSettings(), SttSettings()
+    return AudioSettings(
+        path=values.text("audio.path") or "gather",
+        tts=TtsSettings(
+            engine=cast(TtsEngine, values.text("audio.tts.engine") or tts.engine),
+            voice=values.text("audio.tts.voice"),
+            language=values.text("audio.tts.language"),
+            base_url=values.text("audio.tts.base_url"),
+            model=values.text("audio.tts.model"),
+            timeout=values.number("audio.tts.timeout", tts.timeout),
+        ),
+        tts_api_key=_secret(values.credential("audio.tts.api_key")),
+        stt=SttSettings(
+            engine=cast(SttEngine, values.text("audio.stt.engine") or stt.engine),
+            model_dir=str(model_dir) if model_dir is not None else None,
+            language=values.text("audio.stt.language") or stt.language,
+            base_url=values.text("audio.stt.base_url"),
+            model=values.text("audio.stt.model"),
+            silence_ms=values.integer("audio.stt.silence_ms", stt.silence_ms),
+        ),
+        stt_api_key=_secret(values.credential("audio.stt.api_key")),
     )
 
 

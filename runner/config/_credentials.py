@@ -11,7 +11,14 @@ from runner.config._secret import Secret
 
 #: Config keys whose values are held as ``Secret`` and never printed.
 SECRET_KEYS: frozenset[str] = frozenset(
-    {"twilio.auth_token", "telnyx.api_key", "plivo.auth_token", "agent.api_key"}
+    {
+        "twilio.auth_token",
+        "telnyx.api_key",
+        "plivo.auth_token",
+        "agent.api_key",
+        "audio.tts.api_key",
+        "audio.stt.api_key",
+    }
 )
 
 #: The environment variable each credential falls back to when the file leaves it out.
@@ -27,6 +34,8 @@ CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
         "plivo.auth_id": "PLIVO_AUTH_ID",
         "plivo.auth_token": "PLIVO_AUTH_TOKEN",
         "agent.api_key": "CALLFLOW_AGENT_API_KEY",
+        "audio.tts.api_key": "CALLFLOW_TTS_API_KEY",
+        "audio.stt.api_key": "CALLFLOW_STT_API_KEY",
     }
 )
 

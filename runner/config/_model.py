@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from runner.config._secret import Secret
+from runner.speech import SttSettings, TtsSettings
 
 
 class ProviderName(enum.StrEnum):
@@ -115,6 +116,26 @@ class AgentSettings:
 
 
 @dataclass(frozen=True)
+class AudioSettings:
+    """How calls hear and speak: the config's ``audio`` section. The hosted engines' keys
+    are held apart, as secrets, and given to the engines only when they are made."""
+
+    path: str = "gather"
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    tts_api_key: Secret | None = None
+    stt: SttSettings = field(default_factory=SttSettings)
+    stt_api_key: Secret | None = None
+
+    def synthesizer_settings(self) -> TtsSettings:
+        key = self.tts_api_key
+        return replace(self.tts, api_key=key.reveal() if key is not None else None)
+
+    def recognizer_settings(self) -> SttSettings:
+        key = self.stt_api_key
+        return replace(self.stt, api_key=key.reveal() if key is not None else None)
+
+
+@dataclass(frozen=True)
 class Config:
     """Paths are absolute: resolved against the config file's folder (or the current
     folder when there is no file). ``source`` is the file read, None for none."""
@@ -139,4 +160,5 @@ class Config:
     data_dir: Path | None = None
     #: None: no agent; consult steps wait to be steered from outside.
     agent: AgentSettings | None = None
+    audio: AudioSettings = field(default_factory=AudioSettings)
     source: Path | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows import Data
-from runner.config._model import AgentSettings, Config
+from runner.config._model import AgentSettings, AudioSettings, Config
 from runner.config._secret import MASK, Secret
 
 
@@ -57,7 +57,33 @@ def redacted(config: Config) -> dict[str, Data]:
         "max_concurrent_calls": config.max_concurrent_calls,
         "timezone": config.timezone,
         "data_dir": _text(config.data_dir),
+        "audio": _audio(config.audio),
         "agent": _agent(config.agent),
+    }
+
+
+def _audio(audio: AudioSettings) -> dict[str, Data]:
+    tts, stt = audio.tts, audio.stt
+    return {
+        "path": audio.path,
+        "tts": {
+            "engine": tts.engine,
+            "voice": tts.voice,
+            "language": tts.language,
+            "base_url": tts.base_url,
+            "model": tts.model,
+            "api_key": _mask(audio.tts_api_key),
+            "timeout": tts.timeout,
+        },
+        "stt": {
+            "engine": stt.engine,
+            "model_dir": stt.model_dir,
+            "language": stt.language,
+            "base_url": stt.base_url,
+            "model": stt.model,
+            "api_key": _mask(audio.stt_api_key),
+            "silence_ms": stt.silence_ms,
+        },
     }
 
 

@@ -25,7 +25,6 @@ PHONE_NUMBER = "phone-number"
 INBOUND_AGENT = "inbound-agent"
 
 #: Keys under which credentials live; a value there is never shown.
-_SECRET_SECTIONS = frozenset(key.split(".")[0] for key in SECRET_KEYS)
 _SECRET_PATHS = frozenset(tuple(key.split(".")) for key in SECRET_KEYS)
 # Scrubbing shorter text would garble messages, and such a value protects nothing anyway.
 _MIN_SCRUBBED = 4
@@ -75,23 +74,26 @@ def _hide_secrets(document: Document) -> tuple[Document, list[Problem]]:
             )
         )
 
-    for section in sorted(_SECRET_SECTIONS & shown.keys()):
-        value = shown[section]
-        if _is_scalar(value):
-            hidden((section,), "a mapping", value, "it may hold a secret")
-            # Gone rather than empty, so a section with required keys adds no second line.
-            del shown[section]
-        elif isinstance(value, dict):
+    for path in sorted(_SECRET_PATHS):
+        # Each mapping on the way to a secret is copied before a value in it is hidden.
+        holder: dict[str, Data] = shown
+        for depth, key in enumerate(path[:-1]):
+            value = holder.get(key)
+            if _is_scalar(value):
+                hidden(path[: depth + 1], "a mapping", value, "it may hold a secret")
+                # Gone rather than empty, so a section with required keys adds no second line.
+                del holder[key]
+                break
+            if not isinstance(value, dict):
+                break
             inner = dict(value)
-            for key in sorted(inner):
-                if (
-                    (section, key) in _SECRET_PATHS
-                    and _is_scalar(inner[key])
-                    and not isinstance(inner[key], str)
-                ):
-                    hidden((section, key), "text", inner[key], "it is a secret")
-                    inner[key] = MASK
-            shown[section] = inner
+            holder[key] = inner
+            holder = inner
+        else:
+            leaf = path[-1]
+            if leaf in holder and _is_scalar(holder[leaf]) and not isinstance(holder[leaf], str):
+                hidden(path, "text", holder[leaf], "it is a secret")
+                holder[leaf] = MASK
     return dataclasses.replace(document, data=shown), problems
 
 
@@ -215,9 +217,10 @@ def _has_host(url: str) -> bool:
 def _secret_texts(data: Data) -> Iterator[str]:
     if not isinstance(data, dict):
         return
-    for section, key in _SECRET_PATHS:
-        settings = data.get(section)
-        value = settings.get(key) if isinstance(settings, dict) else settings
+    for path in _SECRET_PATHS:
+        value: Data = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else value
         if isinstance(value, str):
             yield value
 

@@ -52,7 +52,7 @@ def speak(
     step_id: str | None = None,
     speaker: Speaker = Speaker.BOT,
 ) -> None:
-    actions.append(Speak(text, voice.name, voice.language))
+    actions.append(Speak(text, voice.name, voice.language, step_id))
     call.record.transcript.append(TranscriptEntry(speaker, text, now, step_id))
 
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runner.campaigns import CampaignDesk
+from runner.media import MediaStreams
 from runner.server._campaign_api import CampaignApi
 from runner.server._control_api import ControlApi
 from runner.server._guard import GuardLimits, SignatureCheck
@@ -21,11 +22,9 @@ from runner.server._metrics import Metrics
 from runner.server._public_url import PublicUrl
 from runner.server._streams import StreamGate, StreamLimits
 from runner.server._webhook import webhook_guard
-from runner.service import CallService
+from runner.service import STREAM_SUFFIX, CallService
 from runner.store import RECIPIENT_STATUSES
 from runner.types import Direction, Lifecycle
-
-STREAM_SUFFIX = "/stream"
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ def build_app(
     metrics: Metrics | None = None,
     stream_limits: StreamLimits | None = None,
     campaigns: CampaignDesk | None = None,
+    media: MediaStreams | None = None,
 ) -> ASGIApp:
     """The app. ``check`` None turns signature verification off (local development only);
     ``campaigns`` None leaves the campaigns' API out (a server with no store of its own)."""
@@ -88,6 +88,8 @@ def build_app(
                 service.refuse_waits()
                 await campaigns.close()
             await service.stop()
+            if media is not None:
+                await media.aclose()
 
     routes: list[BaseRoute] = [
         Route(path, webhook),
@@ -101,7 +103,10 @@ def build_app(
         routes.append(Route(path + "/", webhook))
     # Media streams open at the webhook path + /stream, with a token the document minted.
     stream_path = (path.rstrip("/") or "") + STREAM_SUFFIX
-    routes.append(WebSocketRoute(stream_path, StreamGate(service.stream_tokens, limits=stream_limits).handle))
+    gate = StreamGate(service.stream_tokens, limits=stream_limits)
+    if media is not None:
+        gate.handler = media.handle
+    routes.append(WebSocketRoute(stream_path, gate.handle))
     app = Starlette(routes=routes, lifespan=lifespan)
     return _WebhookFirst(app, webhook, {path, path + "/"})
 

@@ -21,6 +21,7 @@ from runner.config import (
     ProviderName,
     public_base,
 )
+from runner.media import MediaStreams
 from runner.providers import Provider, plivo, telnyx, twilio
 from runner.providers.mock import MockProvider
 from runner.providers.mock_outcomes import MockOutcomes
@@ -33,6 +34,7 @@ from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
 from runner.service import CallService, InboundSettings, Owners, ServiceSettings
+from runner.speech import SpeechError, build_recognizer, build_synthesizer
 from runner.store import open_store
 
 
@@ -117,12 +119,14 @@ def build_server(
         # Without an agent section, the defaults hold replies spoken from outside too.
         agent_hold_seconds=DEFAULT_AGENT_HOLD_SECONDS if config.agent is None else config.agent.hold_seconds,
         agent_filler=DEFAULT_AGENT_FILLER if config.agent is None else config.agent.filler,
+        audio_path=config.audio.path,
     )
     agent = None if config.agent is None else ConsultAgent(config.agent)
     service = CallService(
         settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir), agent=agent
     )
     campaigns = CampaignDesk(service, lambda: open_store(data_dir), default_zone=config.timezone)
+    media = _media_streams(config, flows, service)
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
         None if public is None else base,
@@ -139,8 +143,26 @@ def build_server(
             per_address=_per_address_limit(config), replay_max_bytes=security.replay_cache_mb << 20
         ),
         campaigns=campaigns,
+        media=media,
     )
     return ServerParts(app, service, provider, webhook_url, local_url, warnings)
+
+
+def _media_streams(config: Config, flows: Sequence[Flow], service: CallService) -> MediaStreams | None:
+    """The media path, when a flow or the config streams calls: its speech engines made
+    (the recognizer's model loads with the first call). ServerSetupError when they
+    cannot be."""
+    streaming = config.audio.path == "streaming" or any(flow.audio == "streaming" for flow in flows)
+    if not streaming:
+        return None
+    try:
+        synthesizer = build_synthesizer(config.audio.synthesizer_settings())
+        recognizer = build_recognizer(config.audio.recognizer_settings())
+    except SpeechError as error:
+        raise ServerSetupError(
+            f"calls are streamed, but the speech engines cannot be made: {error}", []
+        ) from None
+    return MediaStreams(service, synthesizer, recognizer)
 
 
 def _per_address_limit(config: Config) -> int:

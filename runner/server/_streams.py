@@ -79,9 +79,10 @@ class StreamGate:
         call_id, start = started
         try:
             await self.handler(call_id, websocket, start)
-        except (WebSocketDisconnect, ValueError):
+            await websocket.close()
+        except (WebSocketDisconnect, ValueError, RuntimeError):
+            # The carrier closed first (it does, after stop): nothing is left to close.
             return
-        await websocket.close()
 
     async def _start(self, websocket: WebSocket) -> tuple[str, dict[str, Any]] | None:
         """The call id and start message, once a valid ``start`` arrives in time."""

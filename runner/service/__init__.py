@@ -15,9 +15,11 @@ from runner.service._owners import Owners
 from runner.service._service import CallService
 from runner.service._settings import InboundSettings, ServiceSettings
 from runner.service._stream_tokens import StreamTokens
+from runner.service._streamed import STREAM_SUFFIX, StreamedCall
 
 __all__ = [
     "ORPHANED",
+    "STREAM_SUFFIX",
     "CallNotLiveError",
     "CallService",
     "ConsultAsked",
@@ -27,6 +29,7 @@ __all__ = [
     "ServiceSettings",
     "ShuttingDownError",
     "StreamTokens",
+    "StreamedCall",
     "TooManyCallsError",
     "UnknownCallError",
     "UnknownFlowError",

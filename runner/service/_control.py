@@ -121,6 +121,11 @@ class CallControl:
         actions = desk.apply(live, event)
         if not actions:
             raise CallNotLiveError(live.call.id, "it is not connected")
+        if live.media is not None:
+            # The call's audio is streamed: its media session says and does it.
+            live.media.perform(actions)
+            await desk.calls.committed()
+            return
         live.pending = tuple(actions)
         await desk.calls.committed()
         if live.carrier_call_id is None:

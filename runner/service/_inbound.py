@@ -10,6 +10,7 @@ from runner.engine import bind_inputs
 from runner.providers import CarrierWebhook
 from runner.service._consults import settle_consults, settled_document
 from runner.service._desk import CallDesk
+from runner.service._streamed import stream_document, uses_stream
 from runner.service._translate import answer_id
 from runner.types import Answered, CallRecord, Direction, EndReason
 
@@ -40,6 +41,8 @@ async def answer_inbound(desk: CallDesk, hook: CarrierWebhook) -> str:
     answered = Answered(id=answer_id(hook), at=desk.clock(), greeting=policy.greeting)
     settled = await settle_consults(desk, live, desk.apply(live, answered, save=False))
     desk.save(live)
+    if uses_stream(desk, live) and not live.call.ended:
+        return stream_document(desk, live, settled.actions)
     return settled_document(desk, live, settled)
 
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from runner.engine import Call, FlowEngine
 from runner.service._consult_wait import ConsultWait
@@ -44,6 +44,13 @@ class ConsultAsked:
         return {"prompt": self.prompt, "heard": self.heard, "since": self.since}
 
 
+class ActionSink(Protocol):
+    """Where a streamed call's actions made outside its stream (the control API's speak,
+    digits, end) go: its media session, which performs them on the stream."""
+
+    def perform(self, actions: list[Action]) -> None: ...
+
+
 @dataclass
 class LiveCall:
     """A call this process is running, with what only a running process has."""
@@ -66,6 +73,8 @@ class LiveCall:
     heard: asyncio.Future[str | None] | None = None
     #: Made by the first request that waits for the end (most calls have none).
     ended: asyncio.Event | None = None
+    #: The media session of a call whose audio is streamed, while its stream is up.
+    media: ActionSink | None = None
 
 
 class LiveCalls:

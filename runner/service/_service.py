@@ -29,6 +29,7 @@ from runner.service._live_calls import ConsultAsked
 from runner.service._owners import Owners
 from runner.service._settings import ServiceSettings
 from runner.service._stream_tokens import StreamTokens
+from runner.service._streamed import StreamedCall
 from runner.service._timers import CallTimers
 from runner.service._webhooks import WebhookAnswers
 from runner.store import Store
@@ -120,6 +121,10 @@ class CallService:
     @on_agent_redirect.setter
     def on_agent_redirect(self, hook: Callable[[], None]) -> None:
         self._desk.on_agent_redirect = hook
+
+    def streamed_call(self, call_id: str) -> StreamedCall:
+        """The call a media stream was opened for, in flight here. Raises UnknownCallError."""
+        return StreamedCall(self._desk, self._desk.calls.find(call_id))
 
     # -- lifecycle of the service --------------------------------------------------
 

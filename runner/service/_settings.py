@@ -55,5 +55,8 @@ class ServiceSettings:
     #: Said once per wait when the agent's reply takes longer than agent_hold_seconds
     #: ("" says nothing).
     agent_filler: str = DEFAULT_AGENT_FILLER
+    #: How calls whose flow does not say hear and speak: "gather" (the carrier does) or
+    #: "streaming" (the call's audio comes to the media socket).
+    audio_path: str = "gather"
     #: The stale-call reaper looks this often.
     reaper_interval_seconds: float = 30.0

@@ -29,6 +29,11 @@ class StreamTokens:
             return None
         return entry[0]
 
+    def allow_again(self, token: str, call_id: str, seconds: float) -> None:
+        """Let ``token`` be used once more within ``seconds``: the stream it opened dropped,
+        and may come back (the carrier reconnects with the parameters it had)."""
+        self._tokens[token] = (call_id, self.clock() + seconds)
+
     def _forget_expired(self) -> None:
         now = self.clock()
         for token in [token for token, (_, expires) in self._tokens.items() if expires < now]:

@@ -26,6 +26,7 @@ from runner.service._desk import CallDesk
 from runner.service._errors import UnknownCallError
 from runner.service._inbound import answer_inbound
 from runner.service._live_calls import LiveCall
+from runner.service._streamed import stream_document, uses_stream
 from runner.service._translate import events_for
 from runner.types import Action, AnyEvent, CallRecord, Direction, SendDigits
 
@@ -153,6 +154,9 @@ class WebhookAnswers:
         actions = settled.actions
         if request.kind is WebhookKind.STATUS:
             return self._desk.document(live, [])
+        if request.kind is WebhookKind.ANSWER and uses_stream(self._desk, live) and not live.call.ended:
+            # Digits go as tones on the stream, with everything else.
+            return stream_document(self._desk, live, actions)
         if request.kind is WebhookKind.ANSWER and actions and isinstance(actions[0], SendDigits):
             # Digits go first, sent alone: the rest is fetched once they are played.
             live.pending = tuple(actions[1:])

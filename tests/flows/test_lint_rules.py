@@ -331,6 +331,13 @@ steps:
 """,
     ),
     Case(
+        "mode-audio",
+        "3:1",
+        1,
+        "audio: streaming is for conversations: a notify call only speaks",
+        "version: 1\nname: notify-streamed\naudio: streaming\ngreeting: Hi.\n",
+    ),
+    Case(
         "consult-tools",
         "8:7",
         1,
@@ -377,7 +384,7 @@ def test_every_rule_has_a_broken_flow() -> None:
 
     modules = (_lint, _loader, consult, loops, references, schema, size, structure, templates, values)
     declared = {rule for module in modules for rule in module.RULES}
-    assert len(declared) == 28
+    assert len(declared) == 29
     # A file over the step limit takes the YAML loader half a minute; test_lint_scale.py
     # lints one built as data.
     assert declared == {case.rule for case in CASES} | {size.TOO_MANY_STEPS}

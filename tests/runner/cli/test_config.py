@@ -56,6 +56,24 @@ stale_call_reaper_seconds: 0
 max_concurrent_calls: 100
 timezone: UTC
 data_dir: {data_dir}
+audio:
+  path: gather
+  tts:
+    engine: espeak-ng
+    voice: null
+    language: null
+    base_url: null
+    model: null
+    api_key: null
+    timeout: 10.0
+  stt:
+    engine: whisper
+    model_dir: null
+    language: en
+    base_url: null
+    model: null
+    api_key: null
+    silence_ms: 600
 agent: null
 """
 
@@ -150,6 +168,7 @@ def test_show_json_is_the_redacted_config(cli: CLI, monkeypatch: pytest.MonkeyPa
         "max_concurrent_calls",
         "timezone",
         "data_dir",
+        "audio",
         "agent",
     ]
     assert data["twilio"] == {"account_sid": None, "auth_token": "***", "api_base": None}
