@@ -110,3 +110,13 @@ def test_consult_turns_are_answered_with_the_agents_reply_against_gather_turns(
     rows = [line.split(" | ")[0] for line in shown.splitlines() if line.startswith("| ")]
     assert rows == ["| what", "| ---", "| gather turn (no agent)", "| consult turn (agent stand-in)"]
     assert "ERROR" not in shown
+
+
+def test_media_streams_are_carried_through_callflow_serve_in_a_quick_run() -> None:
+    # A process of its own: the benchmark pins itself to a core, and pytest must not be.
+    argv = [sys.executable, str(BENCH / "media_streams.py"), "--quick"]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split(" | ")[0] for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows == ["| streams", "| ---:", "| 2", "| 4"]
+    assert "ERROR" not in result.stdout

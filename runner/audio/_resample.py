@@ -7,6 +7,8 @@ interpolation: enough for speech on a phone line, and numpy only.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -14,8 +16,10 @@ import numpy.typing as npt
 _TAPS = 63
 
 
+@functools.lru_cache(maxsize=16)
 def _low_pass(cutoff: float) -> npt.NDArray[np.float64]:
-    """A low-pass FIR kernel, ``cutoff`` a fraction of the sample rate (below 0.5)."""
+    """A low-pass FIR kernel, ``cutoff`` a fraction of the sample rate (below 0.5); made
+    once per rate pair (a stream resamples piece after piece at the same rates)."""
     middle = (_TAPS - 1) / 2
     times = np.arange(_TAPS) - middle
     kernel = 2 * cutoff * np.sinc(2 * cutoff * times) * np.hamming(_TAPS)

@@ -22,7 +22,7 @@ from runner.config import (
 
 CARRIER_LIMITS = "carrier-limits"
 AGENT = "agent"
-HELP = "check the config is ready to run calls: credentials, public URL, security, flows, agent"
+HELP = "check the config is ready to run calls: credentials, public URL, security, flows, audio, agent"
 DESCRIPTION = """\
 Check the config, offline, and print one line per check, OK or FAIL:
 
@@ -32,6 +32,11 @@ Check the config, offline, and print one line per check, OK or FAIL:
   webhook-security  webhook signatures are verified
   flows             every flow in flows and inbound.flow lints clean
   inbound           the inbound policy has what it needs
+  audio             when calls are streamed (audio: streaming or realtime): the speech
+                    engines can be made (espeak-ng on PATH, the Whisper model's files,
+                    the hosted engines' keys), the realtime provider is registered and
+                    has its key; a FAIL line for each part that is not, naming the
+                    config key to set
   agent             with an agent section: the agent's server answers, with its model
 
 A WARN line is a setting that works but likely not as meant, or a value in the flows

@@ -26,16 +26,10 @@ from runner.config._model import (
     TwilioSettings,
     WebhookSecurity,
 )
-from runner.config._readiness import (
-    SetupCheck,
-    SetupWarning,
-    configured_flows,
-    public_url_problem,
-    setup_checks,
-    setup_warnings,
-)
+from runner.config._readiness import configured_flows, public_url_problem, setup_checks, setup_warnings
 from runner.config._redact import redacted
 from runner.config._secret import Secret
+from runner.config._setup_results import SetupCheck, SetupWarning
 from runner.config._validate import CONFIG_SCHEMA
 from runner.config._webhook_url import public_base, webhook_url
 

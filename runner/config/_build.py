@@ -23,6 +23,7 @@ from runner.config._model import (
     WebhookSecurity,
 )
 from runner.config._secret import Secret
+from runner.realtime import DEFAULT_PROVIDER, RealtimeSettings
 from runner.speech import SttEngine, SttSettings, TtsEngine, TtsSettings
 
 _DEFAULT_SERVE = ServeSettings()
@@ -116,6 +117,14 @@ def _audio(values: _Values, base: Path) -> AudioSettings:
             silence_ms=values.integer("audio.stt.silence_ms", stt.silence_ms),
         ),
         stt_api_key=_secret(values.credential("audio.stt.api_key")),
+        realtime=RealtimeSettings(
+            # Any name: one no provider has is logged by the server, and its calls take the gather path.
+            provider=values.text("audio.realtime.provider") or DEFAULT_PROVIDER,
+            base_url=values.text("audio.realtime.base_url"),
+            model=values.text("audio.realtime.model"),
+            voice=values.text("audio.realtime.voice"),
+        ),
+        realtime_api_key=_secret(values.credential("audio.realtime.api_key")),
     )
 
 

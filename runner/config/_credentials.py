@@ -18,6 +18,7 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "agent.api_key",
         "audio.tts.api_key",
         "audio.stt.api_key",
+        "audio.realtime.api_key",
     }
 )
 
@@ -36,6 +37,7 @@ CREDENTIAL_ENV: Mapping[str, str] = MappingProxyType(
         "agent.api_key": "CALLFLOW_AGENT_API_KEY",
         "audio.tts.api_key": "CALLFLOW_TTS_API_KEY",
         "audio.stt.api_key": "CALLFLOW_STT_API_KEY",
+        "audio.realtime.api_key": "CALLFLOW_REALTIME_API_KEY",
     }
 )
 

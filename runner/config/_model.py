@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from runner.config._secret import Secret
+from runner.realtime import RealtimeSettings
 from runner.speech import SttSettings, TtsSettings
 
 
@@ -125,6 +126,9 @@ class AudioSettings:
     tts_api_key: Secret | None = None
     stt: SttSettings = field(default_factory=SttSettings)
     stt_api_key: Secret | None = None
+    #: The speech-to-speech provider of realtime flows.
+    realtime: RealtimeSettings = field(default_factory=RealtimeSettings)
+    realtime_api_key: Secret | None = None
 
     def synthesizer_settings(self) -> TtsSettings:
         key = self.tts_api_key
@@ -133,6 +137,10 @@ class AudioSettings:
     def recognizer_settings(self) -> SttSettings:
         key = self.stt_api_key
         return replace(self.stt, api_key=key.reveal() if key is not None else None)
+
+    def realtime_settings(self) -> RealtimeSettings:
+        key = self.realtime_api_key
+        return replace(self.realtime, api_key=key.reveal() if key is not None else None)
 
 
 @dataclass(frozen=True)

@@ -8,32 +8,18 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flows import Problem, Severity, lint_paths
+from runner.config._audio_readiness import audio_checks
 from runner.config._credentials import CREDENTIAL_ENV, missing_credentials
 from runner.config._exposure import ip_literal, is_loopback, unreachable_reason
 from runner.config._model import Config, InboundPolicy, ProviderName
+from runner.config._setup_results import SetupCheck, SetupWarning
 from runner.config._webhook_url import webhook_url
 
 _CALLER_ID_WARNING = "caller ID can be spoofed, so an allowlist is a weak screen, not authentication"
-
-
-@dataclass(frozen=True)
-class SetupCheck:
-    id: str
-    ok: bool
-    message: str
-
-
-@dataclass(frozen=True)
-class SetupWarning:
-    """Something that works, but likely not as meant."""
-
-    id: str
-    message: str
 
 
 def setup_warnings(config: Config) -> list[SetupWarning]:
@@ -70,8 +56,8 @@ def configured_flows(config: Config) -> list[Path]:
 
 def setup_checks(config: Config) -> list[SetupCheck]:
     """Every check, in a fixed order: provider, provider-config, webhook-exposure,
-    webhook-security, flows, inbound."""
-    return [check(config) for check in _CHECKS]
+    webhook-security, flows, inbound, then audio (a line for each of its failing parts)."""
+    return [*(check(config) for check in _CHECKS), *audio_checks(config, configured_flows(config))]
 
 
 def _provider(config: Config) -> SetupCheck:

@@ -63,7 +63,7 @@ def redacted(config: Config) -> dict[str, Data]:
 
 
 def _audio(audio: AudioSettings) -> dict[str, Data]:
-    tts, stt = audio.tts, audio.stt
+    tts, stt, realtime = audio.tts, audio.stt, audio.realtime
     return {
         "path": audio.path,
         "tts": {
@@ -83,6 +83,13 @@ def _audio(audio: AudioSettings) -> dict[str, Data]:
             "model": stt.model,
             "api_key": _mask(audio.stt_api_key),
             "silence_ms": stt.silence_ms,
+        },
+        "realtime": {
+            "provider": realtime.provider,
+            "base_url": realtime.base_url,
+            "model": realtime.model,
+            "voice": realtime.voice,
+            "api_key": _mask(audio.realtime_api_key),
         },
     }
 

@@ -11,7 +11,7 @@ from runner.dialects._tables import Dialect, dialect
 from runner.dialects._verbs import hangup, redirect, send_digits
 from runner.dialects._xml import Element, document, element, url_slot
 
-#: What the runner's media socket speaks: 8 kHz mu-law, as Twilio and Telnyx send by default.
+#: What the runner's media socket speaks: 8 kHz mu-law, as Twilio sends by default.
 MULAW_8K = "audio/x-mulaw;rate=8000"
 _LOOPBACK_WS = re.compile(r"ws://(127\.0\.0\.1|localhost|\[::1\])[:/]")
 _PLIVO_HEADER = re.compile(r"[A-Za-z0-9]+")
@@ -48,6 +48,7 @@ def stream(provider: str, url: str, parameters: Mapping[str, str]) -> str:
         ("keep_call_alive", "true"),
         ("content_type", MULAW_8K),
         ("extra_headers", headers),
+        ("codec", "PCMU"),
         ("bidirectional_mode", "rtp"),
     ]
     text = None if table.has("stream", "url") else url

@@ -142,7 +142,8 @@ TELNYX = Dialect(
         "hangup": Tag("Hangup"),
         "reject": Tag("Reject", {"reason": "reason"}),
         "connect": Tag("Connect"),
-        "stream": Tag("Stream", {"url": "url", "bidirectional_mode": "bidirectionalMode"}),
+        # The codec of the caller's audio: PCMU (mu-law), whatever the call negotiated.
+        "stream": Tag("Stream", {"url": "url", "codec": "codec", "bidirectional_mode": "bidirectionalMode"}),
         "parameter": Tag("Parameter", {"name": "name", "value": "value"}),
     },
     gather_prompts=frozenset({"speak", "play"}),

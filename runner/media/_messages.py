@@ -50,39 +50,52 @@ class StreamMessageError(ValueError):
 def read(frame: str | bytes) -> Incoming | None:
     """One incoming frame; None for what the server has no use for (``connected``, a
     second ``start``, an event it does not know). Raises StreamMessageError."""
+    message = decode(frame)
+    event = message.get("event")
+    if event == "media":
+        return Media(payload_of(message.get("media")))
+    if event == "dtmf":
+        return Dtmf(digit_of(message.get("dtmf")))
+    if event == "mark":
+        return MarkPlayed(field_of(message.get("mark"), "name"))
+    if event == "stop":
+        return Stopped()
+    return None
+
+
+def decode(frame: str | bytes) -> dict[str, Any]:
+    """A frame's JSON object. Raises StreamMessageError."""
     try:
         message: Any = orjson.loads(frame)
     except orjson.JSONDecodeError:
         raise StreamMessageError("a media stream frame that is not JSON") from None
     if not isinstance(message, dict):
         raise StreamMessageError("a media stream frame that is not a JSON object")
-    event = message.get("event")
-    if event == "media":
-        return Media(_payload(message.get("media")))
-    if event == "dtmf":
-        digit = _field(message.get("dtmf"), "digit")
-        if len(digit) != 1 or digit not in "0123456789*#ABCD":
-            raise StreamMessageError(f"a dtmf message whose digit is {digit!r}")
-        return Dtmf(digit)
-    if event == "mark":
-        return MarkPlayed(_field(message.get("mark"), "name"))
-    if event == "stop":
-        return Stopped()
-    return None
+    return message
 
 
-def _field(part: Any, name: str) -> str:
+def field_of(part: Any, name: str) -> str:
+    """The text field ``name`` of a message's object ``part``. Raises StreamMessageError."""
     value = part.get(name) if isinstance(part, dict) else None
     if not isinstance(value, str):
         raise StreamMessageError(f"a message without its {name}")
     return value
 
 
-def _payload(media: Any) -> bytes:
+def payload_of(media: Any) -> bytes:
+    """The audio of a media object's base64 ``payload``. Raises StreamMessageError."""
     try:
-        return binascii.a2b_base64(_field(media, "payload"), strict_mode=True)
+        return binascii.a2b_base64(field_of(media, "payload"), strict_mode=True)
     except binascii.Error:
         raise StreamMessageError("a media message whose payload is not base64") from None
+
+
+def digit_of(dtmf: Any) -> str:
+    """The key of a dtmf object's ``digit``. Raises StreamMessageError."""
+    digit = field_of(dtmf, "digit")
+    if len(digit) != 1 or digit not in "0123456789*#ABCD":
+        raise StreamMessageError(f"a dtmf message whose digit is {digit!r}")
+    return digit
 
 
 def media(stream_sid: str, audio: bytes) -> str:

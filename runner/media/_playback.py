@@ -19,7 +19,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from runner.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE_BYTE
-from runner.media import _messages as messages
+from runner.media._protocols import TWILIO_STREAMS, StreamProtocol
 from runner.speech import SpeechError
 
 logger = logging.getLogger("callflow.media")
@@ -73,11 +73,18 @@ async def _once(audio: bytes) -> AsyncGenerator[bytes, None]:
 
 
 class Playback:
-    """The bot's side of one stream; ``send`` writes one text frame to the carrier."""
+    """The bot's side of one stream; ``send`` writes one text frame to the carrier, in
+    its ``protocol``."""
 
-    def __init__(self, send: Callable[[str], Awaitable[None]], stream_sid: str) -> None:
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        stream_sid: str,
+        protocol: StreamProtocol = TWILIO_STREAMS,
+    ) -> None:
         self.send = send
         self.stream_sid = stream_sid
+        self.protocol = protocol
         self._queue: deque[Utterance] = deque()
         self._unheard: dict[str, Utterance] = {}
         self._names = itertools.count(1)
@@ -126,7 +133,10 @@ class Playback:
             return 0
         self._unheard.clear()
         self._queue.clear()
-        await self.send(messages.clear(self.stream_sid))
+        for utterance in unheard:
+            # Skipped before the clear goes: a frame being made now is never sent after it.
+            utterance.skipped = True
+        await self.send(self.protocol.clear(self.stream_sid))
         for utterance in unheard:
             await utterance.stop()
         return len(unheard)
@@ -164,8 +174,8 @@ class Playback:
             if frame is None:
                 self._queue.popleft()
                 utterance.sent = True
-                await self.send(messages.mark(self.stream_sid, utterance.mark))
+                await self.send(self.protocol.mark(self.stream_sid, utterance.mark))
                 continue
-            await self.send(messages.media(self.stream_sid, frame))
+            await self.send(self.protocol.media(self.stream_sid, frame))
             sent += 1
         return sent

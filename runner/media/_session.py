@@ -12,11 +12,13 @@ end of the call the carrier is told to hang up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from runner.media._playback import Playback
+from runner.media._protocols import TWILIO_STREAMS, StreamProtocol
 from runner.media._tones import dtmf_audio
 from runner.service import StreamedCall
 from runner.speech import Heard, RecognizerSession, SpeechStarted, Synthesizer
@@ -40,6 +42,9 @@ logger = logging.getLogger("callflow.media")
 
 #: Seconds after a key before the keys pressed so far are the caller's answer.
 INTER_DIGIT_SECONDS = 2.0
+#: The longest a turn's timeout waits for words the caller is still saying to be heard:
+#: a recognizer that hears only noise in an utterance says nothing at its end.
+UTTERANCE_SECONDS = 10.0
 
 
 @dataclass
@@ -60,15 +65,21 @@ class MediaSession:
         recognizer: RecognizerSession | None,
         send: Callable[[str], Awaitable[None]],
         stream_sid: str,
+        protocol: StreamProtocol = TWILIO_STREAMS,
     ) -> None:
         self.call = call
         self.synthesizer = synthesizer
         self.recognizer = recognizer
-        self.playback = Playback(send, stream_sid)
+        self.playback = Playback(send, stream_sid, protocol)
         self._listening: _Listening | None = None
         self._timer: asyncio.Task[None] | None = None
         self._work: asyncio.Queue[list[Action] | AnyEvent] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Clear from the moment the caller starts speaking until their words are heard.
+        self._utterance_heard = asyncio.Event()
+        self._utterance_heard.set()
+        #: Whether the caller started speaking over what they may not interrupt.
+        self._over_unbargeable = False
         #: Set once the call is over on this stream (ended, or handed back to the carrier).
         self.finished = asyncio.Event()
 
@@ -170,7 +181,9 @@ class MediaSession:
         step = self.call.step(speak.step)
         # The greeting (no step) is never interrupted; a step may say it is not either.
         interruptible = step is not None and step.barge_in
-        audio = self.synthesizer.synthesize(speak.text, voice=speak.voice, language=speak.language)
+        # The flow's voice names a carrier's voice (alice, Polly.Joanna), which this server's
+        # synthesizer does not have: streamed calls speak in the config's audio.tts voice.
+        audio = self.synthesizer.synthesize(speak.text)
         self.playback.say(audio, interruptible=interruptible)
 
     def _say_filler(self, text: str) -> None:
@@ -184,6 +197,9 @@ class MediaSession:
         async def time_out() -> None:
             await self.playback.drained()
             await asyncio.sleep(gather.timeout)
+            # Words being said now may still answer (a barge-in's, said as the prompt stopped).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._utterance_heard.wait(), UTTERANCE_SECONDS)
             self._answer(NoInput(id=self.call.event_id(), at=self.call.clock(), token=token))
 
         self._replace_timer(asyncio.ensure_future(time_out()))
@@ -193,13 +209,20 @@ class MediaSession:
     async def _hear(self, recognizer: RecognizerSession) -> None:
         async for event in recognizer.events():
             if isinstance(event, SpeechStarted):
+                self._utterance_heard.clear()
+                # Words begun over what may not be interrupted are no answer, even when
+                # they are heard after it ended.
+                self._over_unbargeable = self.playback.speaking and not self.playback.interruptible
                 if self.playback.interruptible:
                     stopped = await self.playback.interrupt()
                     logger.info(
                         "call %s: the caller barged in; %d said things skipped", self.call.call_id, stopped
                     )
-            elif isinstance(event, Heard) and event.final and event.text.strip():
-                self._heard(event)
+            elif isinstance(event, Heard) and event.final:
+                self._utterance_heard.set()
+                over_unbargeable, self._over_unbargeable = self._over_unbargeable, False
+                if event.text.strip() and not over_unbargeable:
+                    self._heard(event)
 
     def _heard(self, heard: Heard) -> None:
         listening = self._listening

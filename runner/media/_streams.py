@@ -5,6 +5,8 @@ The socket gate (``runner.server``) has checked the stream's one-time token and 
 ``start``; this is what runs once it has. A socket that closes without ``stop`` is a
 drop: its token is good again for ``reconnect_seconds`` (2 s), and a socket that brings
 it back within them takes the session over where it was. A longer drop ends the call.
+Plivo never says ``stop``: its socket closes when the call moves on, and that is a
+drop too, over at once when the call has ended by then (a hang-up, a transfer).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import asyncio
 import enum
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from runner.media import _messages as messages
+from runner.media._protocols import TWILIO_STREAMS, StreamProtocol, StreamStart
+from runner.media._realtime_session import RealtimeMediaSession
 from runner.media._session import MediaSession
-from runner.service import CallService, ServiceError, StreamTokens
+from runner.realtime import RealtimeProvider
+from runner.service import CallService, ServiceError, StreamedCall, StreamTokens
 from runner.speech import Recognizer, Synthesizer
 
 logger = logging.getLogger("callflow.media")
@@ -51,7 +55,7 @@ class _Line:
 
 @dataclass
 class _Stream:
-    session: MediaSession
+    session: MediaSession | RealtimeMediaSession
     line: _Line
     token: str
     outcomes: asyncio.Queue[_Outcome] = field(default_factory=asyncio.Queue)
@@ -67,11 +71,16 @@ class MediaStreams:
         synthesizer: Synthesizer,
         recognizer: Recognizer | None,
         *,
+        realtime: RealtimeProvider | None = None,
         reconnect_seconds: float = RECONNECT_SECONDS,
+        protocol: StreamProtocol = TWILIO_STREAMS,
     ) -> None:
         self.service = service
+        #: The carrier's media stream messages.
+        self.protocol = protocol
         self.synthesizer = synthesizer
         self.recognizer = recognizer
+        self.realtime = realtime
         self.reconnect_seconds = reconnect_seconds
         self._streams: dict[str, _Stream] = {}
 
@@ -79,7 +88,7 @@ class MediaStreams:
     def tokens(self) -> StreamTokens:
         return self.service.stream_tokens
 
-    async def handle(self, call_id: str, websocket: WebSocket, start: dict[str, Any]) -> None:
+    async def handle(self, call_id: str, websocket: WebSocket, start: StreamStart) -> None:
         stream = self._streams.get(call_id)
         if stream is not None:
             # The same call's stream, back within the reconnect window.
@@ -93,11 +102,8 @@ class MediaStreams:
             logger.warning("media stream for call %s refused: %s", call_id, error)
             return
         line = _Line(websocket)
-        recognizer = self.recognizer.open() if self.recognizer is not None else None
-        stream_sid = str(start.get("streamSid", ""))
-        session = MediaSession(call, self.synthesizer, recognizer, line.send, stream_sid)
-        token = str(start.get("customParameters", {}).get("token", ""))
-        stream = self._streams[call_id] = _Stream(session, line, token)
+        session = self._session_of(call, line, start.stream_id)
+        stream = self._streams[call_id] = _Stream(session, line, start.token or "")
         running = asyncio.create_task(session.run(), name=f"media of {call_id}")
         running.add_done_callback(_log_failure)
         try:
@@ -107,6 +113,15 @@ class MediaStreams:
             running.cancel()
             await session.close()
             del self._streams[call_id]
+
+    def _session_of(
+        self, call: StreamedCall, line: _Line, stream_sid: str
+    ) -> MediaSession | RealtimeMediaSession:
+        """The call's kind of session: a realtime model's, or this server's speech engines'."""
+        if call.audio == "realtime" and self.realtime is not None:
+            return RealtimeMediaSession(call, self.realtime, line.send, stream_sid, self.protocol)
+        recognizer = self.recognizer.open() if self.recognizer is not None else None
+        return MediaSession(call, self.synthesizer, recognizer, line.send, stream_sid, self.protocol)
 
     async def aclose(self) -> None:
         """The server stops: the speech engines let go of what they hold."""
@@ -118,7 +133,8 @@ class MediaStreams:
         """Wait out the stream's sockets: a drop waits for a reconnect, which carries on."""
         while True:
             outcome = await stream.outcomes.get()
-            if outcome is _Outcome.STOPPED or stream.session.finished.is_set():
+            session = stream.session
+            if outcome is _Outcome.STOPPED or session.finished.is_set() or session.call.ended:
                 return
             stream.back.clear()
             self.tokens.allow_again(stream.token, call_id, self.reconnect_seconds)
@@ -134,7 +150,7 @@ class MediaStreams:
         session = stream.session
         try:
             while True:
-                message = messages.read(await websocket.receive_text())
+                message = self.protocol.read(await websocket.receive_text())
                 if isinstance(message, messages.Media):
                     session.heard_audio(message.audio)
                 elif isinstance(message, messages.MarkPlayed):

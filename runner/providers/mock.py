@@ -13,6 +13,10 @@ same HTTP path as a call on a real carrier.
                 server (speak, dtmf) interrupts the wait
     hangup      the callee hangs up; so does running out of script at a gather
 
+A document that opens a media stream (``<Connect><Stream>``, the streaming path) is
+played as Twilio plays it: the callee's script goes on the stream as espeak-ng's voice
+and DTMF messages (see ``_mock_stream``).
+
 With ``outcomes`` (see ``mock_outcomes``) each dialled call first draws what becomes of
 it: busy, no-answer and failed calls are never answered and end with the status callback
 Twilio sends for them; a machine answers with Twilio's ``AnsweredBy`` for the detection
@@ -38,8 +42,10 @@ from runner.providers import twilio
 from runner.providers._base import CarrierWebhook, OutboundCall, WebhookKind
 from runner.providers._errors import ProviderUnreachable
 from runner.providers._fields import twilio_style_webhook
+from runner.providers._mock_stream import StreamEnd, StreamOutcome, stream_callee
 from runner.providers.mock_outcomes import MockOutcomes, Outcome
 from runner.script import CallerAction, HangUp, Press, Say, Silence, Wait, digits_reported
+from runner.speech import EspeakSynthesizer, SpeechError
 
 logger = logging.getLogger("callflow.mock")
 
@@ -92,6 +98,8 @@ class MockProvider:
         self.outcomes = outcomes
         #: The callee's script of each call about to be dialled, by the server's call id.
         self._scripts: dict[str, tuple[CallerAction, ...]] = {}
+        #: The callee's voice on media streams.
+        self.voice = EspeakSynthesizer()
 
     @contextlib.contextmanager
     def scripted_callee(self, call_id: str, script: Sequence[CallerAction]) -> Iterator[None]:
@@ -151,6 +159,7 @@ class MockProvider:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.voice.aclose()
 
     # -- the simulated carrier -----------------------------------------------------
 
@@ -174,7 +183,7 @@ class MockProvider:
             if not mock.done.is_set():
                 mock.status = "completed"
             await self._status(mock, mock.status)
-        except (httpx.HTTPError, ElementTree.ParseError, ProviderUnreachable) as error:
+        except (httpx.HTTPError, ElementTree.ParseError, ProviderUnreachable, SpeechError) as error:
             logger.warning("mock call %s stopped: %s", mock.sid, error)
         finally:
             mock.done.set()
@@ -212,8 +221,28 @@ class MockProvider:
                 return await self._answer(mock, verb)
             elif verb.tag == "Redirect":
                 return await self._fetch(mock, verb.text or "", {})
+            elif verb.tag == "Connect":
+                outcome = await self._stream(mock, verb)
+                if outcome.end is not StreamEnd.CLOSED:
+                    return await self._after_stream(mock, outcome)
             elif verb.tag in ("Hangup", "Reject"):
                 return None
+        return None
+
+    async def _stream(self, mock: MockCall, connect: ElementTree.Element) -> StreamOutcome:
+        """Play the callee on the media stream the document opens, until it ends."""
+        stream = connect.find("Stream")
+        if stream is None:
+            logger.warning("mock call %s: a <Connect> with no <Stream> is skipped", mock.sid)
+            return StreamOutcome(StreamEnd.CLOSED)
+        return await stream_callee(mock, stream, self.voice)
+
+    async def _after_stream(self, mock: MockCall, outcome: StreamOutcome) -> str | None:
+        """The next document after a stream that did not just close; None at the end."""
+        if outcome.end is StreamEnd.REDIRECTED:
+            return await self._fetch(mock, outcome.url, {})
+        if outcome.end is StreamEnd.CALLEE_HUNG_UP:
+            mock.status = "completed"
         return None
 
     async def _answer(self, mock: MockCall, gather: ElementTree.Element) -> str | None:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runner.campaigns import CampaignDesk
-from runner.media import MediaStreams
+from runner.media import MediaStreams, stream_protocol
 from runner.server._campaign_api import CampaignApi
 from runner.server._control_api import ControlApi
 from runner.server._guard import GuardLimits, SignatureCheck
@@ -103,7 +103,9 @@ def build_app(
         routes.append(Route(path + "/", webhook))
     # Media streams open at the webhook path + /stream, with a token the document minted.
     stream_path = (path.rstrip("/") or "") + STREAM_SUFFIX
-    gate = StreamGate(service.stream_tokens, limits=stream_limits)
+    # Each carrier says start and writes audio its own way (the mock speaks Twilio's).
+    protocol = stream_protocol(service.provider.name)
+    gate = StreamGate(service.stream_tokens, limits=stream_limits, protocol=protocol)
     if media is not None:
         gate.handler = media.handle
     routes.append(WebSocketRoute(stream_path, gate.handle))

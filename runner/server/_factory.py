@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,21 +22,24 @@ from runner.config import (
     ProviderName,
     public_base,
 )
-from runner.media import MediaStreams
+from runner.media import MediaStreams, stream_protocol
 from runner.providers import Provider, plivo, telnyx, twilio
 from runner.providers.mock import MockProvider
 from runner.providers.mock_outcomes import MockOutcomes
 from runner.providers.plivo import PlivoProvider
 from runner.providers.telnyx import TelnyxProvider
 from runner.providers.twilio import TwilioProvider
+from runner.realtime import RealtimeError, RealtimeProvider, UnknownRealtimeProvider, build_realtime_provider
 from runner.server._app import AppSettings, build_app
 from runner.server._guard import GuardLimits, SignatureCheck
 from runner.server._public_url import PublicUrl
 from runner.server._signatures import PlivoSignature, TelnyxSignature, TwilioSignature
 from runner.server._token import control_token
 from runner.service import CallService, InboundSettings, Owners, ServiceSettings
-from runner.speech import SpeechError, build_recognizer, build_synthesizer
+from runner.speech import CachedSynthesizer, SpeechError, build_recognizer, build_synthesizer
 from runner.store import open_store
+
+logger = logging.getLogger("callflow.server")
 
 
 class ServerSetupError(Exception):
@@ -104,6 +108,7 @@ def build_server(
     public = None if config.provider is ProviderName.MOCK else config.public_url
     base = local_url if public is None else public_base(public, config.serve.path)
     webhook_url = base + config.serve.path
+    realtime = _realtime_provider(config, flows)
     settings = ServiceSettings(
         webhook_url=webhook_url,
         from_number=config.from_number,
@@ -120,13 +125,14 @@ def build_server(
         agent_hold_seconds=DEFAULT_AGENT_HOLD_SECONDS if config.agent is None else config.agent.hold_seconds,
         agent_filler=DEFAULT_AGENT_FILLER if config.agent is None else config.agent.filler,
         audio_path=config.audio.path,
+        realtime=realtime is not None,
     )
     agent = None if config.agent is None else ConsultAgent(config.agent)
     service = CallService(
         settings, provider, lambda: open_store(data_dir), flows, owners=Owners(data_dir), agent=agent
     )
     campaigns = CampaignDesk(service, lambda: open_store(data_dir), default_zone=config.timezone)
-    media = _media_streams(config, flows, service)
+    media = _media_streams(config, flows, service, realtime)
     security = config.webhook_security
     public_url = PublicUrl.from_settings(
         None if public is None else base,
@@ -148,21 +154,40 @@ def build_server(
     return ServerParts(app, service, provider, webhook_url, local_url, warnings)
 
 
-def _media_streams(config: Config, flows: Sequence[Flow], service: CallService) -> MediaStreams | None:
-    """The media path, when a flow or the config streams calls: its speech engines made
-    (the recognizer's model loads with the first call). ServerSetupError when they
-    cannot be."""
+def _media_streams(
+    config: Config, flows: Sequence[Flow], service: CallService, realtime: RealtimeProvider | None
+) -> MediaStreams | None:
+    """The media path, when a flow or the config streams calls or a realtime provider
+    talks with them: the speech engines made (the recognizer's model loads with the first
+    call). ServerSetupError when they cannot be."""
     streaming = config.audio.path == "streaming" or any(flow.audio == "streaming" for flow in flows)
-    if not streaming:
+    if not streaming and realtime is None:
         return None
     try:
-        synthesizer = build_synthesizer(config.audio.synthesizer_settings())
-        recognizer = build_recognizer(config.audio.recognizer_settings())
+        # The flow's prompts are the same for every caller: each is synthesized once.
+        synthesizer = CachedSynthesizer(build_synthesizer(config.audio.synthesizer_settings()))
+        recognizer = build_recognizer(config.audio.recognizer_settings()) if streaming else None
     except SpeechError as error:
         raise ServerSetupError(
             f"calls are streamed, but the speech engines cannot be made: {error}", []
         ) from None
-    return MediaStreams(service, synthesizer, recognizer)
+    protocol = stream_protocol(service.provider.name)
+    return MediaStreams(service, synthesizer, recognizer, realtime=realtime, protocol=protocol)
+
+
+def _realtime_provider(config: Config, flows: Sequence[Flow]) -> RealtimeProvider | None:
+    """The realtime provider, when a flow talks through one. A name no provider has is
+    logged, and realtime calls take the gather path rather than fail; ServerSetupError
+    when the provider cannot be made (no key)."""
+    if not any(flow.audio == "realtime" for flow in flows):
+        return None
+    try:
+        return build_realtime_provider(config.audio.realtime_settings())
+    except UnknownRealtimeProvider as error:
+        logger.warning("%s; realtime calls take the gather path", error)
+        return None
+    except RealtimeError as error:
+        raise ServerSetupError(f"realtime calls cannot be made: {error}", []) from None
 
 
 def _per_address_limit(config: Config) -> int:

@@ -1,8 +1,9 @@
 """Media stream sockets: who may open one, and how long they may wait to say who they are.
 
-A carrier opens the stream a ``<Connect><Stream>`` document asked for. Twilio strips
-the query string of the stream URL, so the document carries a one-time token as a
-``<Parameter>``, which comes back in the stream's ``start`` message. A socket is
+A carrier opens the stream a ``<Stream>`` document asked for. Twilio strips the query
+string of the stream URL, so the document carries a one-time token as a ``<Parameter>``
+(Plivo: in ``extraHeaders``), which comes back in the stream's ``start`` message, read by
+the carrier's ``StreamProtocol``. A socket is
 accepted only with an unused, unexpired token, must send ``start`` within
 ``start_seconds``, and sockets still waiting for ``start`` are capped per address and
 in total. Tokens are minted only while a webhook's document is rendered, behind the
@@ -12,14 +13,13 @@ webhook guard, so a replayed webhook (answered by the guard) never mints one.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from runner.media import TWILIO_STREAMS, Stopped, StreamProtocol, StreamStart
 from runner.server._slots import AddressSlots
 from runner.service import StreamTokens
 
@@ -36,16 +36,18 @@ class StreamLimits:
     pending_total: int = 64
 
 
-#: What runs a stream once it has started: the call id, the socket, the start message.
-StreamHandler = Callable[[str, WebSocket, dict[str, Any]], Awaitable[None]]
+#: What runs a stream once it has started: the call id, the socket, what the start said.
+StreamHandler = Callable[[str, WebSocket, StreamStart], Awaitable[None]]
 
 
-async def drain_until_stop(call_id: str, websocket: WebSocket, start: dict[str, Any]) -> None:
-    """Until a later issue gives streams something to do: read until the carrier stops."""
-    while True:
-        message = json.loads(await websocket.receive_text())
-        if isinstance(message, dict) and message.get("event") == "stop":
-            return
+def drain_until_stop(protocol: StreamProtocol) -> StreamHandler:
+    """Without a media path (no flow streams): read until the carrier stops."""
+
+    async def drain(call_id: str, websocket: WebSocket, start: StreamStart) -> None:
+        while not isinstance(protocol.read(await websocket.receive_text()), Stopped):
+            pass
+
+    return drain
 
 
 class StreamGate:
@@ -54,11 +56,13 @@ class StreamGate:
     def __init__(
         self,
         tokens: StreamTokens,
-        handler: StreamHandler = drain_until_stop,
+        handler: StreamHandler | None = None,
         limits: StreamLimits | None = None,
+        protocol: StreamProtocol = TWILIO_STREAMS,
     ) -> None:
         self.tokens = tokens
-        self.handler = handler
+        self.protocol = protocol
+        self.handler = handler or drain_until_stop(protocol)
         self.limits = limits or StreamLimits()
         # Sockets accepted but not started yet: the ones a slow or hostile client can pile up.
         self._pending = AddressSlots(self.limits.pending_per_address, total=self.limits.pending_total)
@@ -84,20 +88,13 @@ class StreamGate:
             # The carrier closed first (it does, after stop): nothing is left to close.
             return
 
-    async def _start(self, websocket: WebSocket) -> tuple[str, dict[str, Any]] | None:
-        """The call id and start message, once a valid ``start`` arrives in time."""
+    async def _start(self, websocket: WebSocket) -> tuple[str, StreamStart] | None:
+        """The call id and what the start said, once a valid ``start`` arrives in time."""
         try:
             async with asyncio.timeout(self.limits.start_seconds):
-                while True:
-                    message = json.loads(await websocket.receive_text())
-                    if not isinstance(message, dict) or message.get("event") != "start":
-                        continue  # "connected" comes first
-                    start = message.get("start")
-                    parameters = start.get("customParameters") if isinstance(start, dict) else None
-                    token = parameters.get("token") if isinstance(parameters, dict) else None
-                    call_id = self.tokens.consume(token) if isinstance(token, str) else None
-                    if call_id is None or not isinstance(start, dict):
-                        return None
-                    return call_id, start
+                while (start := self.protocol.start(await websocket.receive_text())) is None:
+                    pass  # "connected" comes first
         except (TimeoutError, WebSocketDisconnect, ValueError, KeyError):
             return None
+        call_id = self.tokens.consume(start.token) if start.token is not None else None
+        return None if call_id is None else (call_id, start)

@@ -64,6 +64,9 @@ class CallDesk:
         self.calls = LiveCalls(self.engines, lambda: self.store, self._restored, self._leave, owners)
         #: One-time tokens for media streams, minted into the documents that open them.
         self.stream_tokens = StreamTokens()
+        #: The documents of streamed calls handed back to their carrier (a transfer), by call
+        #: id, until it fetches them: the call has ended and left memory by then.
+        self.handed_over: dict[str, str] = {}
         #: Set once the server is stopping: waits end with ShuttingDownError.
         self.stopping = False
         #: Told of every call that starts and ends in this process (the server's metrics),

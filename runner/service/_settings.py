@@ -58,5 +58,7 @@ class ServiceSettings:
     #: How calls whose flow does not say hear and speak: "gather" (the carrier does) or
     #: "streaming" (the call's audio comes to the media socket).
     audio_path: str = "gather"
+    #: Whether a realtime provider is ready: without one, realtime flows take the gather path.
+    realtime: bool = False
     #: The stale-call reaper looks this often.
     reaper_interval_seconds: float = 30.0

@@ -18,7 +18,8 @@ class StreamTokens:
 
     def mint(self, call_id: str) -> str:
         self._forget_expired()
-        token = secrets.token_urlsafe(24)
+        # Letters and digits only: Plivo passes nothing else in a stream's extraHeaders.
+        token = secrets.token_hex(24)
         self._tokens[token] = (call_id, self.clock() + self.lifetime)
         return token
 

@@ -69,7 +69,8 @@ class WebhookAnswers:
                 return await self._new_call(request)
         live = self._find(call_id)
         if isinstance(live, CallRecord):
-            return self._after_the_end(live, request.kind)
+            handed_over = self._desk.handed_over.pop(call_id, None) if request.event == "resume" else None
+            return handed_over or self._after_the_end(live, request.kind)
         if request.event in ("resume", "connected"):
             return self._resume(live)
         if request.event == AGENT_EVENT and request.kind is WebhookKind.ANSWER:

@@ -3,6 +3,7 @@ behind one interface each, offline by default (espeak-ng, faster-whisper)."""
 
 from __future__ import annotations
 
+from runner.speech._cache import CachedSynthesizer
 from runner.speech._deepgram import DeepgramRecognizer
 from runner.speech._elevenlabs import ElevenLabsSpeech
 from runner.speech._espeak import EspeakSynthesizer
@@ -23,6 +24,7 @@ from runner.speech._vad import VadSettings
 from runner.speech._whisper import WhisperRecognizer
 
 __all__ = [
+    "CachedSynthesizer",
     "DeepgramRecognizer",
     "ElevenLabsSpeech",
     "EspeakSynthesizer",

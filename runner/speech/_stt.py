@@ -1,19 +1,21 @@
-"""Choosing a speech recognizer from settings: the offline default (Whisper) or a hosted
-engine (Deepgram, OpenAI)."""
+"""Choosing a speech recognizer from settings: the offline default (Whisper), a hosted
+engine (Deepgram, OpenAI), or none (a recognizer that hears nothing)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from runner.speech import _deepgram, _openai_stt
 from runner.speech._deepgram import DeepgramRecognizer
-from runner.speech._interfaces import Recognizer, SpeechError
+from runner.speech._interfaces import Recognizer, RecognizerEvent, RecognizerSession, SpeechError
 from runner.speech._openai_stt import OpenAIRealtimeTranscription
 from runner.speech._vad import VadSettings
 from runner.speech._whisper import WhisperRecognizer
 
-SttEngine = Literal["whisper", "deepgram", "openai"]
+SttEngine = Literal["whisper", "deepgram", "openai", "none"]
 
 
 @dataclass(frozen=True)
@@ -72,5 +74,42 @@ def build_recognizer(settings: SttSettings) -> Recognizer:
             language=settings.language,
             silence_ms=settings.silence_ms,
         )
+    if settings.engine == "none":
+        return DeafRecognizer()
     engines = ", ".join(get_args(SttEngine))
     raise SpeechError(f"unknown speech recognition engine {settings.engine!r}: expected one of {engines}")
+
+
+class DeafRecognizer:
+    """The engine ``none``: hears nothing, costs nothing. For flows that listen only for
+    keys (DTMF), and for measuring the media path without recognition
+    (bench/media_streams.py)."""
+
+    name = "none"
+
+    def open(self) -> RecognizerSession:
+        return _DeafSession()
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _DeafSession:
+    def __init__(self) -> None:
+        self._closed = asyncio.Event()
+
+    def feed(self, audio: bytes) -> None:
+        """The caller's audio, dropped: nothing is kept, so nothing piles up."""
+
+    async def ready(self) -> None:
+        return None
+
+    async def events(self) -> AsyncIterator[RecognizerEvent]:
+        """Nothing, until the session is closed."""
+        await self._closed.wait()
+        heard: tuple[RecognizerEvent, ...] = ()
+        for event in heard:
+            yield event
+
+    async def aclose(self) -> None:
+        self._closed.set()

@@ -74,6 +74,12 @@ audio:
     model: null
     api_key: null
     silence_ms: 600
+  realtime:
+    provider: openai
+    base_url: null
+    model: null
+    voice: null
+    api_key: null
 agent: null
 """
 

@@ -71,6 +71,7 @@ def test_the_defaults_pass_every_check(cli: CLI) -> None:
         "OK webhook-security: webhook signatures are verified",
         "OK flows: no flows configured",
         "OK inbound: inbound calls are rejected (policy disabled)",
+        "OK audio: no flow streams its calls: the carrier hears and speaks (audio.path gather)",
     ]
 
 
@@ -99,6 +100,7 @@ def test_a_ready_twilio_config_passes_every_check(cli: CLI, cwd: Path) -> None:
         "OK flows: 2 flows lint clean",
         f"OK inbound: inbound calls from 1 allowed number run {EXAMPLES / 'inbound-hotline.yaml'}; "
         "caller ID can be spoofed, so an allowlist is a weak screen, not authentication",
+        "OK audio: no flow streams its calls: the carrier hears and speaks (audio.path gather)",
     ]
 
 
@@ -115,9 +117,10 @@ def test_json_has_ok_and_every_check(cli: CLI, cwd: Path) -> None:
         "webhook-security",
         "flows",
         "inbound",
+        "audio",
     ]
     assert all(set(check) == {"id", "ok", "message"} for check in report["checks"])
-    assert [check["ok"] for check in report["checks"]] == [True, True, True, False, True, True]
+    assert [check["ok"] for check in report["checks"]] == [True, True, True, False, True, True, True]
 
 
 def test_json_says_ok_when_every_check_passes(cli: CLI) -> None:

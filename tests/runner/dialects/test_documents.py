@@ -75,7 +75,7 @@ STREAM = {
 <?xml version="1.0" encoding="UTF-8"?>
 <Response>
   <Connect>
-    <Stream url="wss://media.example/socket" bidirectionalMode="rtp">
+    <Stream url="wss://media.example/socket" codec="PCMU" bidirectionalMode="rtp">
       <Parameter name="call" value="CA42"/>
       <Parameter name="token" value="s3cr3t"/>
     </Stream>

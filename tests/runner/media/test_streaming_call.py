@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from runner.audio import FRAME_BYTES, decode
-from tests.runner.cli.serve_process import TwilioServer, free_port, only_record, twilio_config
-from tests.runner.media.twilio_side import TwilioMediaSide, stream_of
+from tests.runner.cli.serve_process import TwilioServer, only_record
+from tests.runner.media.streamed_server import answer, streaming_server
+from tests.runner.media.twilio_side import TwilioMediaSide
 from tests.runner.providers.carrier_server import CarrierServer
 from tests.runner.speech.caller_speech import said
-
-CALLER = {"CallSid": "CA-in-1", "From": "+14155550111", "To": "+14155550199", "Direction": "inbound"}
 
 FLOW = """\
 version: 1
@@ -56,27 +55,11 @@ def carrier() -> Iterator[CarrierServer]:
 
 @pytest.fixture
 def server(tmp_path: Path, carrier: CarrierServer) -> Iterator[TwilioServer]:
-    flow = tmp_path / "confirm-line.yaml"
-    flow.write_text(FLOW, encoding="utf-8")
-    port = free_port()
-    config = twilio_config(tmp_path, port)
-    text = config.read_text(encoding="utf-8").replace("inbound: {policy: open, flow: ", "#")
-    text += f"inbound: {{policy: open, flow: {flow}}}\n"
-    text = text.replace("  auth_token:", f"  api_base: {carrier.url}\n  auth_token:")
-    config.write_text(text, encoding="utf-8")
-    running = TwilioServer(config, port).start()
+    running = streaming_server(tmp_path, carrier, FLOW)
     try:
         yield running
     finally:
         running.stop()
-
-
-def answer(server: TwilioServer) -> tuple[str, str]:
-    """Post Twilio's answer webhook for the inbound call; the stream URL and token."""
-    document = server.carrier_post("/voice/webhook", {**CALLER, "CallStatus": "ringing"}).text
-    assert "<Connect>" in document, document
-    assert document.rstrip().endswith("<Hangup/>\n</Response>"), document
-    return stream_of(document)
 
 
 def test_the_callers_words_reach_the_flow_and_the_bot_answers_on_the_stream(

@@ -17,6 +17,7 @@ from typing import Any
 import websockets
 
 from runner.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE_BYTE, frames
+from runner.speech import EspeakSynthesizer
 
 #: Long enough for anything here; only a broken server waits this long.
 PATIENCE_SECONDS = 60.0
@@ -40,6 +41,8 @@ class Received:
     clears: int = 0
     #: Every message, as sent, in order (``media`` ones as "media").
     order: list[str] = field(default_factory=list)
+    #: When each message of ``order`` came (the event loop's clock).
+    times: list[float] = field(default_factory=list)
 
 
 class TwilioMediaSide:
@@ -146,9 +149,31 @@ class TwilioMediaSide:
                 elif event == "clear":
                     received.clears += 1
                 received.order.append(str(event))
+                received.times.append(asyncio.get_running_loop().time())
                 async with self._changed:
                     self._changed.notify_all()
         except websockets.ConnectionClosed as closed:
             self.closed_by_server = closed.rcvd.code if closed.rcvd is not None else None
         async with self._changed:
             self._changed.notify_all()
+
+
+def frames_after(received: Received, event: str) -> int:
+    """How many media frames came after the first ``event`` message, up to the next mark."""
+    order = received.order
+    start = order.index(event) + 1
+    end = order.index("mark", start) if "mark" in order[start:] else len(order)
+    return order[start:end].count("media")
+
+
+def spoken_frames(text: str) -> int:
+    """How many 20 ms frames the server's synthesizer (espeak-ng, its default voice) makes of ``text``."""
+
+    async def synthesize() -> bytes:
+        synthesizer = EspeakSynthesizer()
+        try:
+            return b"".join([chunk async for chunk in synthesizer.synthesize(text)])
+        finally:
+            await synthesizer.aclose()
+
+    return -(-len(asyncio.run(synthesize())) // FRAME_BYTES)

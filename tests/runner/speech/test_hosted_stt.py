@@ -290,7 +290,7 @@ def test_an_error_event_from_openai_ends_the_events_with_its_message() -> None:
         (SttSettings(engine="openai", api_key=""), "OpenAI transcription needs an API key (api_key)"),
         (
             SttSettings(engine="vosk"),  # type: ignore[arg-type]
-            "unknown speech recognition engine 'vosk': expected one of whisper, deepgram, openai",
+            "unknown speech recognition engine 'vosk': expected one of whisper, deepgram, openai, none",
         ),
         (
             SttSettings(engine="deepgram", api_key=API_KEY, silence_ms=5),
