@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from runner.speech._interfaces import Heard, RecognizerEvent, SpeechError, SpeechStarted
-from runner.speech._socket_session import SocketSession
+from runner.speech._socket_session import HostedRecognizer
 
 DEFAULT_BASE_URL = "wss://api.deepgram.com"
 DEFAULT_MODEL = "nova-3"
@@ -112,37 +112,11 @@ def _seconds(value: object, default: float) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
-class DeepgramRecognizer:
+class DeepgramRecognizer(HostedRecognizer):
     """Streaming recognition by Deepgram (an API key; audio leaves the machine)."""
 
     name = "deepgram"
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        model: str = DEFAULT_MODEL,
-        language: str | None = "en",
-        silence_ms: int = 600,
-    ) -> None:
-        if not api_key:
-            raise SpeechError("Deepgram needs an API key (api_key)")
-        self._api_key = api_key
-        self._base_url = base_url
-        self._model = model
-        self._language = language
-        self._silence_ms = silence_ms
-
-    def open(self) -> SocketSession:
-        dialect = DeepgramDialect(
-            base_url=self._base_url,
-            api_key=self._api_key,
-            model=self._model,
-            language=self._language,
-            silence_ms=self._silence_ms,
-        )
-        return SocketSession(dialect, self._api_key)
-
-    async def aclose(self) -> None:
-        return None
+    provider = "Deepgram"
+    dialect = DeepgramDialect
+    default_base_url = DEFAULT_BASE_URL
+    default_model = DEFAULT_MODEL

@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from runner.speech._interfaces import Heard, RecognizerEvent, SpeechError, SpeechStarted
-from runner.speech._socket_session import SocketSession
+from runner.speech._socket_session import HostedRecognizer
 
 DEFAULT_BASE_URL = "wss://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini-transcribe"
@@ -120,37 +120,11 @@ def _is_number(entry: dict[str, Any]) -> bool:
     return isinstance(entry.get("logprob"), int | float)
 
 
-class OpenAIRealtimeTranscription:
+class OpenAIRealtimeTranscription(HostedRecognizer):
     """Streaming recognition by OpenAI's Realtime API (an API key; audio leaves the machine)."""
 
     name = "openai"
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        model: str = DEFAULT_MODEL,
-        language: str | None = "en",
-        silence_ms: int = 600,
-    ) -> None:
-        if not api_key:
-            raise SpeechError("OpenAI transcription needs an API key (api_key)")
-        self._api_key = api_key
-        self._base_url = base_url
-        self._model = model
-        self._language = language
-        self._silence_ms = silence_ms
-
-    def open(self) -> SocketSession:
-        dialect = OpenAITranscriptionDialect(
-            base_url=self._base_url,
-            api_key=self._api_key,
-            model=self._model,
-            language=self._language,
-            silence_ms=self._silence_ms,
-        )
-        return SocketSession(dialect, self._api_key)
-
-    async def aclose(self) -> None:
-        return None
+    provider = "OpenAI transcription"
+    dialect = OpenAITranscriptionDialect
+    default_base_url = DEFAULT_BASE_URL
+    default_model = DEFAULT_MODEL

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -150,3 +150,40 @@ class SocketSession:
         frame = error.rcvd
         detail = f" (code {frame.code}: {masked(frame.reason, self._secret)})" if frame is not None else ""
         return SpeechError(f"{self._dialect.provider} closed the connection{detail}")
+
+
+class HostedRecognizer:
+    """A recognizer on a hosted WebSocket API: one socket session per call, spoken in the
+    engine's ``dialect``. Subclasses name the engine and its defaults."""
+
+    name: str
+    #: How messages name the engine: "Deepgram", "OpenAI transcription".
+    provider: str
+    dialect: Callable[..., SocketDialect]
+    default_base_url: str
+    default_model: str
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        model: str | None = None,
+        language: str | None = "en",
+        silence_ms: int = 600,
+    ) -> None:
+        if not api_key:
+            raise SpeechError(f"{self.provider} needs an API key (api_key)")
+        self._api_key = api_key
+        self._settings = {
+            "base_url": base_url or self.default_base_url,
+            "model": model or self.default_model,
+            "language": language,
+            "silence_ms": silence_ms,
+        }
+
+    def open(self) -> SocketSession:
+        return SocketSession(self.dialect(api_key=self._api_key, **self._settings), self._api_key)
+
+    async def aclose(self) -> None:
+        return None

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from runner.speech import _deepgram, _openai_stt
 from runner.speech._deepgram import DeepgramRecognizer
 from runner.speech._interfaces import Recognizer, RecognizerEvent, RecognizerSession, SpeechError
 from runner.speech._openai_stt import OpenAIRealtimeTranscription
@@ -58,19 +57,12 @@ def build_recognizer(settings: SttSettings) -> Recognizer:
         return WhisperRecognizer(
             settings.model_dir, language=settings.language, threads=settings.threads, vad=vad
         )
-    if settings.engine == "deepgram":
-        return DeepgramRecognizer(
+    hosted = {"deepgram": DeepgramRecognizer, "openai": OpenAIRealtimeTranscription}.get(settings.engine)
+    if hosted is not None:
+        return hosted(
             api_key=settings.api_key or "",
-            base_url=settings.base_url or _deepgram.DEFAULT_BASE_URL,
-            model=settings.model or _deepgram.DEFAULT_MODEL,
-            language=settings.language,
-            silence_ms=settings.silence_ms,
-        )
-    if settings.engine == "openai":
-        return OpenAIRealtimeTranscription(
-            api_key=settings.api_key or "",
-            base_url=settings.base_url or _openai_stt.DEFAULT_BASE_URL,
-            model=settings.model or _openai_stt.DEFAULT_MODEL,
+            base_url=settings.base_url,
+            model=settings.model,
             language=settings.language,
             silence_ms=settings.silence_ms,
         )
