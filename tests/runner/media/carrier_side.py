@@ -3,8 +3,9 @@ socket, says ``start`` with the token a document minted, streams the caller's au
 20 ms mu-law frames at the pace of real time, presses keys, and records what the server
 sends back, answering each mark as the carrier does once playback reaches it.
 
-Each carrier's side (plivo_side.py, telnyx_side.py) says how its messages are written
-and read; what a message breaks of its protocol is kept in ``problems``.
+Each carrier's side (twilio_side.py, plivo_side.py, telnyx_side.py) says how its
+messages are written and read; what a message breaks of its protocol is kept in
+``problems``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,29 @@ import base64
 import contextlib
 import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
 import websockets
 
 from runner.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE_BYTE, frames
-from tests.runner.media.twilio_side import PATIENCE_SECONDS, Received
+
+#: Long enough for anything here; only a broken server waits this long.
+PATIENCE_SECONDS = 60.0
+
+
+@dataclass
+class Received:
+    """What the server sent, in order: media payloads, mark names, clears."""
+
+    media: list[bytes] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)
+    clears: int = 0
+    #: Every message, as sent, in order (``media`` ones as "media").
+    order: list[str] = field(default_factory=list)
+    #: When each message of ``order`` came (the event loop's clock).
+    times: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,8 @@ class CarrierMediaSide(ABC):
         self._socket: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
+        #: The close code the server sent, once it closed the socket.
+        self.closed_by_server: int | None = None
 
     @abstractmethod
     def opening(self) -> list[dict[str, Any]]:
@@ -61,11 +79,17 @@ class CarrierMediaSide(ABC):
         """What a message from the server is; adds to ``problems`` what is wrong with it."""
 
     async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def open(self, *, send_start: bool = True) -> None:
+        """Open the socket and say what the carrier says first (without ``start``: a
+        carrier that never says who it is)."""
         self._socket = await websockets.connect(self.url)
-        for message in self.opening():
+        opening = self.opening()
+        for message in opening if send_start else opening[:-1]:
             await self._send(message)
         self._reader = asyncio.create_task(self._read())
-        return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -85,6 +109,10 @@ class CarrierMediaSide(ABC):
 
     async def press(self, digit: str) -> None:
         await self._send(self.dtmf(digit))
+
+    async def drop(self) -> None:
+        """Close the socket without saying the stream stopped: the stream dropped."""
+        await self.close()
 
     async def close(self) -> None:
         if self._socket is not None:
@@ -129,8 +157,8 @@ class CarrierMediaSide(ABC):
                 received.times.append(asyncio.get_running_loop().time())
                 async with self._changed:
                     self._changed.notify_all()
-        except websockets.ConnectionClosed:
-            pass
+        except websockets.ConnectionClosed as closed:
+            self.closed_by_server = closed.rcvd.code if closed.rcvd is not None else None
         async with self._changed:
             self._changed.notify_all()
 
